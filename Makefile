@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test install install-test browser lint clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Reinstall when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: the bundled demo network served on loopback, crawled, indexed, and the site at http://127.0.0.1:5000
+run: install
+	$(BIN)/crpv-watch demo
+
+## make test: lint, then the whole suite (browser tests included: Chromium is installed if missing)
+test: install-test browser
+	$(BIN)/ruff check crpv_watch tests bench
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+browser:
+	@bash scripts/ensure-browser.sh
+
+bench: install-test
+	$(PY) bench/crawl.py
+
+clean:
+	rm -rf $(VENV) var index/*

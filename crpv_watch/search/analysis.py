@@ -1,0 +1,97 @@
+"""The French analyzer, shared by the index and the tagger, built from small Whoosh filters.
+
+tokenize → lower case → drop elisions (l' d' qu'…, straight or typographic apostrophe) → stop words →
+accent folding → Snowball French stemming.
+
+Folding comes *before* stemming: people type without accents, and with Whoosh's Snowball French stemmer
+stemming first splits activité/activite, sécurité/securite, égalité/egalite (see the pairs table in
+tests/test_analysis.py and ../shared/notes/whoosh-measurements.md).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.lang.snowball.french import FrenchStemmer
+from whoosh.support.charset import accent_map
+
+# Words of at least one letter or digit, keeping inner hyphens and apostrophes so the elision filter sees them.
+TOKEN_PATTERN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)['’]", re.IGNORECASE)
+
+# Whoosh's French list lacks "les" and "cette"; keep it short and explicit.
+FRENCH_STOP_WORDS = frozenset(
+    """
+    a au aux avec ce ces cette cet dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me
+    même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
+    une vos votre vous y été être avoir est sont était ont sa sans sous entre vers chez dont où
+    """.split()
+)
+
+
+class ElisionFilter(Filter):
+    """Removes French elided articles and pronouns: l'habitant → habitant, qu'il → il."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = ELISION.sub("", t.text)
+            if t.text:
+                yield t
+
+
+class HyphenSplitFilter(Filter):
+    """Keeps a hyphenated word whole (tiers-lieu) and also yields its parts, so both forms match."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if "-" in t.text:
+                parts = [p for p in t.text.split("-") if p]
+                whole = t.text.replace("-", "")
+                t.text = whole
+                yield t
+                for part in parts:
+                    t.text = part
+                    yield t
+            else:
+                yield t
+
+
+_stemmer = FrenchStemmer()
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word: str) -> str:
+    return _stemmer.stem(word)
+
+
+def french_analyzer(stem: bool = True):
+    """The analysis chain of the text fields. ``stem=False`` gives the exact-words chain of the title field."""
+    chain = (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | ElisionFilter()
+        | HyphenSplitFilter()
+        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1)
+        | CharsetFilter(accent_map)
+    )
+    if stem:
+        chain = chain | StemFilter(stemfn=stem_word, cachesize=-1)
+    return chain
+
+
+_default = french_analyzer()
+
+
+def analyze_terms(text: str, stem: bool = True) -> list[str]:
+    """The index terms of ``text``, in order: what the tagger matches keywords with."""
+    analyzer = _default if stem else french_analyzer(stem=False)
+    return [t.text for t in analyzer(text)]

@@ -1,0 +1,160 @@
+"""One settings object for the whole application.
+
+Values come, in increasing priority, from the defaults below, an optional TOML config file
+(``CRPV_WATCH_CONFIG`` or ``--config``) and environment variables ``CRPV_WATCH_<FIELD>`` (upper case).
+Secrets (``secret_key``, the password inside ``mail_url``) belong in the environment or the config file,
+never in ``sources.yaml``; ``Settings.redacted()`` is what may be logged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+ENV_PREFIX = "CRPV_WATCH_"
+SECRET_FIELDS = {"secret_key", "mail_url", "database_url"}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass
+class Settings:
+    # Where all state lives: database, index (index/ by default, as the design card says), mail spool.
+    data_dir: Path = PROJECT_ROOT / "var"
+    index_dir: Path | None = None  # default: PROJECT_ROOT/index when data_dir is the default, else data_dir/index
+    database_url: str | None = None  # default: sqlite:///<data_dir>/crpv-watch.db
+    sources_path: Path = PROJECT_ROOT / "sources.yaml"
+    themes_path: Path = PACKAGE_DATA / "themes.yaml"
+    doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
+
+    # Web
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    site_name: str = "crpv-watch"
+    publisher_name: str = "Réseau des centres de ressources politique de la ville (démonstration)"
+    publisher_address: str = "Adresse à compléter par l'éditeur du service"
+    publisher_contact: str = "contact@example.org"
+    host_name: str = "Hébergeur à compléter"
+    accessibility_status: str = "partiellement conforme"
+    results_per_page: int = 10
+    session_cookie_secure: bool = False
+
+    # Crawl
+    user_agent: str = "crpv-watch/0.1 (+https://github.com/crpv-watch/crpv-watch; veille des CRPV)"
+    contact_url: str = "https://github.com/crpv-watch/crpv-watch"
+    crawl_delay: float = 1.0  # seconds between two requests to one host
+    retry_base_delay: float = 1.0
+    max_retries: int = 2
+    retry_after_cap: float = 120.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0
+    max_html_bytes: int = 5_000_000
+    max_pdf_bytes: int = 50_000_000
+    max_redirects: int = 5
+    max_pages_per_source: int = 500
+    max_depth: int = 3
+    crawl_concurrency: int = 4  # hosts crawled in parallel
+    pdf_timeout: float = 60.0
+    pdf_memory_mb: int = 1024
+    pdf_workers: int = 2
+
+    # Digests and mail
+    mail_url: str = ""  # default: maildir://<data_dir>/mail
+    mail_from: str = "crpv-watch <veille@example.org>"
+    digest_max_age_days: int = 30
+    timezone: str = "Europe/Paris"
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        self.sources_path = Path(self.sources_path)
+        if self.index_dir is None:
+            default_data = (PROJECT_ROOT / "var").resolve()
+            self.index_dir = PROJECT_ROOT / "index" if self.data_dir.resolve() == default_data else self.data_dir / "index"
+        self.index_dir = Path(self.index_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'crpv-watch.db'}"
+        if not self.mail_url:
+            self.mail_url = f"maildir://{self.data_dir / 'mail'}"
+
+    @property
+    def secret(self) -> str:
+        """The signing key; generated once and kept in the data directory when none is configured."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.data_dir / "secret_key"
+        if key_file.exists():
+            self.secret_key = key_file.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.secret_key = secrets.token_urlsafe(48)
+            key_file.write_text(self.secret_key)
+            key_file.chmod(0o600)
+        return self.secret_key
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+
+    def redacted(self) -> dict[str, Any]:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.name in SECRET_FIELDS and value else (str(value) if isinstance(value, Path) else value)
+        return out
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def load(cls, config_file: str | os.PathLike | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        config_file = config_file or env.get(ENV_PREFIX + "CONFIG")
+        if config_file:
+            path = Path(config_file)
+            try:
+                with path.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"{path}: {exc}") from exc
+            values.update(data.get("crpv_watch", data))
+        names = {f.name: f for f in fields(cls)}
+        for name in names:
+            key = ENV_PREFIX + name.upper()
+            if key in env:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - set(names)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: _coerce(names[k], v) for k, v in values.items()})
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if not isinstance(value, str):
+        return value
+    try:
+        if kind == "bool":
+            return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except ValueError as exc:
+        raise SettingsError(f"setting {f.name}: {value!r} is not a valid {kind}") from exc
+    if kind.startswith("Path"):
+        return Path(value)
+    return value

@@ -1,0 +1,229 @@
+"""The database schema: everything needed to rebuild the search index lives here.
+
+Change it only together with a migration in ``store/migrations/versions`` (``alembic revision --autogenerate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Document(Base):
+    """One document, however many places it was found at (see ``Place``)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # stable: hash of the first canonical URL
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    source_id: Mapped[str] = mapped_column(String(100), index=True)  # the first place it was found
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    content_type: Mapped[str] = mapped_column(String(100), default="text/html")
+    language: Mapped[str | None] = mapped_column(String(10))
+    author: Mapped[str] = mapped_column(String(500), default="")
+    published: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    simhash: Mapped[int | None] = mapped_column(Integer)  # 63-bit, for near duplicates
+    doctype: Mapped[str] = mapped_column(String(60), default="actualite")
+    doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
+    # purged: its source asked to leave.
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)  # "À la une"
+    from_first_crawl: Mapped[bool] = mapped_column(Boolean, default=False)  # back catalogue, kept out of digests
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    places: Mapped[list[Place]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                               order_by="Place.id")
+    themes: Mapped[list[DocumentTheme]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                                       order_by="DocumentTheme.score.desc()")
+
+    @property
+    def searchable(self) -> bool:
+        return self.status == "active"
+
+
+class Place(Base):
+    """A URL at which a document was found, with the HTTP validators that make the next fetch conditional."""
+
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("url", name="uq_places_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of the raw body, to skip re-extraction
+    feed_updated: Mapped[str | None] = mapped_column(String(100))  # the feed entry's updated stamp
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    gone_count: Mapped[int] = mapped_column(Integer, default=0)  # successive 404/410 answers
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="places")
+
+
+class DocumentTheme(Base):
+    __tablename__ = "document_themes"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    origin: Mapped[str] = mapped_column(String(20), default="tagger")  # tagger | editor | source
+    explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    document: Mapped[Document] = relationship(back_populates="themes")
+
+
+class TagOverride(Base):
+    """An editor's decision on a document; wins over the tagger and survives recrawls and rebuilds."""
+
+    __tablename__ = "tag_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # add_theme | remove_theme | set_type
+    value: Mapped[str] = mapped_column(String(80))
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|interrupted|failed
+    pid: Mapped[int | None] = mapped_column(Integer)
+    source_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    sources: Mapped[list[CrawlRunSource]] = relationship(back_populates="run", cascade="all, delete-orphan")
+    errors: Mapped[list[CrawlError]] = relationship(back_populates="run", cascade="all, delete-orphan")
+
+
+class CrawlRunSource(Base):
+    """Per-source counts of one run (the ``sources`` entries of ``crawl --json``)."""
+
+    __tablename__ = "crawl_run_sources"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="sources")
+
+
+class CrawlError(Base):
+    __tablename__ = "crawl_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    stage: Mapped[str] = mapped_column(String(20))  # fetch | parse | extract | tag | store | index
+    error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="errors")
+
+
+class SourceState(Base):
+    """What the crawler remembers of a source between runs (first crawl done, feed validators…)."""
+
+    __tablename__ = "source_states"
+
+    source_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_crawl_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    purged: Mapped[bool] = mapped_column(Boolean, default=False)
+    hub_validators: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # url -> {etag, last_modified}
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class IndexQueue(Base):
+    """Documents whose index entry must be (re)written; the single index writer drains it.
+
+    Lets the web and the CLI change documents without writing the index themselves, and lets a rebuild replay
+    what was written while it ran.
+    """
+
+    __tablename__ = "index_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(16), index=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="editor")  # editor | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RateCounter(Base):
+    """Rate-limit counters kept in the database, so that every web worker sees the same ones."""
+
+    __tablename__ = "rate_counters"
+    __table_args__ = (Index("ix_rate_counters_key_window", "key", "window_start", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueryLog(Base):
+    __tablename__ = "query_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query: Mapped[str] = mapped_column(String(500), index=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    total: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

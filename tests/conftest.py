@@ -1,0 +1,61 @@
+"""Shared fixtures: settings in a temporary data directory, the ../shared corpora, and the browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crpv_watch.settings import PROJECT_ROOT, Settings
+
+SHARED_DIR = Path(os.environ.get("CRPV_WATCH_SHARED", PROJECT_ROOT.parent / "shared"))
+CHROMIUM = os.environ.get("CRPV_WATCH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"../shared is absent ({SHARED_DIR}): corpus tests need it")
+    return SHARED_DIR
+
+
+def fast_settings(tmp_path: Path, **overrides) -> Settings:
+    """Settings for tests: a private data directory and politeness delays turned down."""
+    values = dict(data_dir=tmp_path / "data", crawl_delay=0.0, retry_base_delay=0.0, retry_after_cap=2.0,
+                  connect_timeout=3.0, read_timeout=5.0, total_timeout=20.0, secret_key="test-secret",
+                  pdf_timeout=20.0)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return fast_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium driven by Playwright; skipped (or failed under CI=true) when absent."""
+    if not (Path(CHROMIUM).exists() and shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}: run `make test` as root to install it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
