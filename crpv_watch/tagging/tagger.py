@@ -1,0 +1,148 @@
+"""Keyword-rule tagger: themes (with pillars) and document type, each with its explanation.
+
+Scores are sums of field-weighted signal counts. A signal seen n times counts 1 + ln(n): repetition helps but
+several distinct signals help more. Body evidence is divided by a log of the body length, so a long report does
+not collect every theme from passing mentions. The numbers live here as class attributes so the evaluation set
+(a later task) can tune them without touching the logic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..items import ExtractedDocument, Tags, ThemeDecision
+from .doctypes import DoctypeClassifier
+from .matching import AcronymIndex, PhraseIndex, doc_terms, fold
+from .thesaurus import Vocabulary
+
+FIELDS = ("title", "summary", "body")
+# Job-ad boilerplate: "offre d'emploi" says what the document is, not that it is about employment.
+NEUTRAL_PHRASES = ("offre d'emploi", "offres d'emploi", "offre de stage", "fiche de poste", "poste à pourvoir")
+
+
+@dataclass(frozen=True)
+class Signal:
+    owner: str  # theme or pillar id
+    label: str  # the keyword or acronym as written in themes.yaml
+    ambiguous: bool = False
+    weak: bool = False
+
+
+class Tagger:
+    field_weights = {"title": 3.0, "summary": 2.0, "body": 1.0}
+    body_length_unit = 500  # analysed terms; the body divisor is 1 + log2(1 + terms / unit)
+    weak_factor = 0.5
+    threshold = 1.75  # minimum score of an assigned theme (two distinct signals in a short body)
+    pillar_threshold = 4.0  # a pillar from its own, broad keywords ("habitat", "emploi") needs more
+    relative_threshold = 0.3  # … and at least this share of the best theme's score
+    max_themes = 4
+    default_theme_prior = 1.0  # added to a source's default theme, only when the text already supports it
+    # Beyond this, more text adds time but hardly changes which themes dominate (≈ 100 pages).
+    max_body_chars = 300_000
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+        self._phrases = PhraseIndex()
+        self._acronyms = AcronymIndex()
+        self._neutral = PhraseIndex()
+        for phrase in NEUTRAL_PHRASES:
+            self._neutral.add(phrase, None)
+        owners = [(p.id, p) for p in vocabulary.pillars.values()] + [(t.id, t) for t in vocabulary.themes.values()]
+        for owner, entry in owners:
+            ambiguous, weak = set(entry.ambiguous), set(entry.weak)
+            for kw in entry.keywords:
+                self._phrases.add(kw, Signal(owner, kw, kw in ambiguous, kw in weak))
+            for ac in entry.acronyms:
+                self._acronyms.add(ac, Signal(owner, ac, ac in ambiguous, ac in weak))
+        self.doctypes = DoctypeClassifier(vocabulary)
+
+    # -- themes ---------------------------------------------------------------------------------------------
+
+    def _count(self, doc: ExtractedDocument) -> tuple[dict[str, dict[tuple[Signal, str], int]], int]:
+        """Signal counts per owner and field, and the body length in analysed terms."""
+        counts: dict[str, dict[tuple[Signal, str], int]] = defaultdict(lambda: defaultdict(int))
+        body_terms = 0
+        for field, text in (("title", doc.title), ("summary", doc.summary), ("body", doc.text)):
+            text = (text or "")[: self.max_body_chars]
+            if not text.strip():
+                continue
+            terms = doc_terms(text)
+            if field == "body":
+                body_terms = len(terms)
+            masked = {i for start, end, _ in self._neutral.find(terms) for i in range(start, end)}
+            covered: dict[str, int] = {}  # owner → end of its last match: nested phrases count once
+            for start, end, signal in self._phrases.find(terms):
+                if start < covered.get(signal.owner, 0) or start in masked:
+                    continue
+                covered[signal.owner] = end
+                counts[signal.owner][(signal, field)] += 1
+            for signal in self._phrases.find_literal(fold(text)):
+                counts[signal.owner][(signal, field)] += 1
+            for signal in self._acronyms.find(text):
+                counts[signal.owner][(signal, field)] += 1
+        return counts, body_terms
+
+    def _score(self, hits: dict[tuple[Signal, str], int], body_terms: int) -> tuple[float, list[dict]]:
+        # An ambiguous word (école, CAF, climat…) only counts when the owner has another, unambiguous signal.
+        if not any(not s.ambiguous for s, _ in hits):
+            return 0.0, []
+        body_divisor = 1.0 + math.log2(1.0 + body_terms / self.body_length_unit)
+        score = 0.0
+        explanation = []
+        for (signal, field), n in hits.items():
+            value = self.field_weights[field] * (1.0 + math.log(n))
+            if signal.weak:
+                value *= self.weak_factor
+            if field == "body":
+                value /= body_divisor
+            score += value
+            explanation.append({"signal": signal.label, "field": field, "count": n})
+        explanation.sort(key=lambda e: (FIELDS.index(e["field"]), -e["count"], e["signal"]))
+        return score, explanation
+
+    def score_themes(self, doc: ExtractedDocument, default_themes=()) -> tuple[list[ThemeDecision], dict]:
+        """All themes with a positive score (best first), and the pillar scores from pillar keywords."""
+        counts, body_terms = self._count(doc)
+        decisions = []
+        pillar_scores = {}
+        for owner, hits in counts.items():
+            score, explanation = self._score(hits, body_terms)
+            if score <= 0:
+                continue
+            if owner in self.vocabulary.pillars:
+                pillar_scores[owner] = score
+                continue
+            if owner in default_themes:
+                score += self.default_theme_prior
+                explanation.append({"signal": "thème par défaut de la source", "field": "source", "count": 1})
+            decisions.append(ThemeDecision(owner, round(score, 3), explanation))
+        decisions.sort(key=lambda d: (-d.score, d.theme_id))
+        return decisions, pillar_scores
+
+    def select(self, decisions: list[ThemeDecision]) -> list[ThemeDecision]:
+        if not decisions:
+            return []
+        floor = max(self.threshold, self.relative_threshold * decisions[0].score)
+        return [d for d in decisions if d.score >= floor][: self.max_themes]
+
+    def pillars_for(self, themes: list[ThemeDecision], pillar_scores: dict[str, float]) -> list[str]:
+        pillars = []
+        for decision in themes:
+            parent = self.vocabulary.pillar_of(decision.theme_id)
+            if parent and parent not in pillars:
+                pillars.append(parent)
+        for pillar, score in sorted(pillar_scores.items(), key=lambda kv: -kv[1]):
+            if score >= self.pillar_threshold and pillar not in pillars:
+                pillars.append(pillar)
+        return pillars
+
+    # -- all tags -------------------------------------------------------------------------------------------
+
+    def tag(self, doc: ExtractedDocument, default_themes=()) -> Tags:
+        decisions, pillar_scores = self.score_themes(doc, set(default_themes or ()))
+        themes = self.select(decisions)
+        doctype, doctype_explanation = self.doctypes.classify(doc)
+        return Tags(themes=themes, pillars=self.pillars_for(themes, pillar_scores), doctype=doctype,
+                    doctype_explanation=doctype_explanation)

@@ -1,0 +1,263 @@
+"""Keyword-rule tagger: themes, pillars and document type of short realistic French texts, with explanations."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crpv_watch.items import ExtractedDocument
+from crpv_watch.search.analysis import analyze_terms
+from crpv_watch.tagging.matching import doc_terms
+from crpv_watch.tagging.tagger import Tagger
+from crpv_watch.tagging.thesaurus import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(Vocabulary.load())
+
+
+def doc(title="", text="", url="https://www.example.org/page", summary="", pdf=False) -> ExtractedDocument:
+    return ExtractedDocument(url=url, canonical_url=url, title=title, text=text, summary=summary,
+                             content_type="application/pdf" if pdf else "text/html")
+
+
+JARDIN = doc(
+    url="https://www.professionbanlieue.org/Un-jardin-partage-aux-Francs-Moisins",
+    title="Un jardin partagé pour les habitants des Francs-Moisins",
+    summary="Fiche d'expérience : un jardin partagé créé avec le conseil citoyen dans un quartier prioritaire.",
+    text="""Porteur de projet : association Les Jardins du Franc. Territoire concerné : quartier prioritaire des
+Francs-Moisins (QPV), Saint-Denis. Objectifs : créer du lien entre habitants, favoriser l'agriculture urbaine et
+l'alimentation durable, végétaliser les pieds d'immeubles. Déroulement : le conseil citoyen a proposé le projet en
+2021 ; une concertation avec le bailleur et la ville a permis de choisir la parcelle. Résultats : quarante familles
+cultivent une parcelle ; les jardins partagés sont devenus un lieu de rencontre. La participation des habitants
+s'est renforcée. Points de vigilance : l'arrosage en été. Partenaires : ville, bailleur social, conseil citoyen.""")
+
+CASES = {
+    "fiche_jardin": (JARDIN, "fiche_experience", {"transition_ecologique", "participation_habitants"}),
+    "offre_coordination": (doc(
+        url="https://www.reseau-crpv.fr/le-reseau-recrute/",
+        title="Le réseau recrute un·e chargé·e de coordination (CDI – temps plein)",
+        text="""Missions : animer le réseau national des centres de ressources politique de la ville, organiser les
+rencontres nationales, suivre les partenariats avec l'ANCT. Profil recherché : formation supérieure. Rémunération
+selon la convention collective. Date de prise de poste : septembre. Envoyer CV et lettre de motivation."""),
+        "offre_emploi", set()),
+    "offre_sante": (doc(
+        url="https://www.professionbanlieue.org/spip.php?article1234",
+        title="Chargé de mission santé (H/F) – Ville de Bobigny",
+        text="""La ville recrute pour son atelier santé ville. Missions : coordonner le contrat local de santé,
+animer le réseau des acteurs de la prévention santé, développer la médiation en santé dans les quartiers. Profil
+recherché : master en santé publique. Date limite de candidature : 15 mai."""),
+        "offre_emploi", {"sante"}),
+    "appel_a_projets": (doc(
+        url="https://www.professionbanlieue.org/Appels-a-projets-Appel-a-manifestation-d-interet/aap-2025",
+        title="Appel à projets 2025 du contrat de ville de Plaine Commune",
+        text="""Le contrat de ville Engagements Quartiers 2030 lance son appel à projets annuel. Les associations
+déposent un dossier sur Dauphin avant le 15 janvier. Critères de sélection : l'action doit bénéficier aux habitants
+des quartiers prioritaires. Dossier de candidature et cahier des charges en ligne."""),
+        "appel_a_projets", {"gouvernance_contrat_de_ville"}),
+    "guide": (doc(
+        url="https://www.oriv.org/documents/guide-observation/",
+        title="Guide méthodologique de l'observation sociale territorialisée",
+        text="""Ce guide propose une méthode pour construire un observatoire local : choisir les indicateurs,
+mobiliser les données de l'Insee, construire un tableau de bord et partager le diagnostic territorial. Chaque étape
+est illustrée par des exemples. Points de vigilance : la qualité des données à l'échelle des quartiers."""),
+        "guide_methodologique", {"observation_evaluation_ingenierie"}),
+    "actes": (doc(
+        url="https://www.villesaucarre.org/retour-sur-la-rencontre-regionale-cites-educatives/",
+        title="Actes de la rencontre régionale des cités éducatives",
+        text="""La rencontre régionale s'est tenue le 12 octobre à Tours et a rassemblé 120 participants :
+coordinateurs des cités éducatives, principaux de collège, agents des programmes de réussite éducative. Les ateliers
+ont porté sur l'alliance éducative, la continuité éducative et le décrochage scolaire."""),
+        "actes_compte_rendu", {"education_reussite_educative"}),
+    "webinaire": (doc(
+        url="https://www.reseau-crpv.fr/type-evenement/webinaire/sante-mentale",
+        title="Webinaire : santé mentale des jeunes dans les quartiers prioritaires",
+        text="""Jeudi 22 mai 2025 – 13h-14h, en visioconférence. Inscription gratuite, places limitées. Le
+webinaire présentera les conseils locaux de santé mentale et les actions de prévention auprès des jeunes et des
+adolescents. S'inscrire via le formulaire."""),
+        "agenda_evenement", {"sante", "jeunesse"}),
+    "rapport_activite": (doc(
+        url="https://www.irev.fr/sites/default/files/rapport-activite-2023.pdf", pdf=True,
+        title="Rapport d'activité 2023",
+        text="""L'IREV a accompagné en 2023 les 40 contrats de ville de la région. Le conseil d'administration a
+validé le programme. L'équipe a animé des journées régionales sur la gestion urbaine et sociale de proximité,
+l'abattement de TFPB et la tranquillité publique. Budget : 900 000 euros."""),
+        "rapport_activite", {"gestion_urbaine_proximite"}),
+    "lettre": (doc(
+        url="https://www.professionbanlieue.org/IMG/pdf/lettre-140.pdf", pdf=True,
+        title="La Lettre de Profession Banlieue n°140",
+        text="""Édito. À la une : les adultes-relais dans les villes. Brèves : la médiation sociale dans les
+transports. Agenda des rencontres. Directeur de publication : le président."""),
+        "newsletter", {"mediation_sociale"}),
+    "pre": (doc(
+        url="https://www.resovilles.com/?p=1234",
+        title="Le PRE de Saint-Nazaire fête ses dix ans",
+        text="""Le programme de réussite éducative accompagne chaque année 300 enfants et leurs familles. Les équipes pluridisciplinaires
+construisent des parcours individualisés avec l'école et les parents."""),
+        "actualite", {"education_reussite_educative"}),
+    "etude_onpv": (doc(
+        title="Rapport annuel 2023 de l'ONPV : l'emploi des jeunes des quartiers",
+        text="""Ce rapport analyse l'insertion professionnelle des jeunes des quartiers prioritaires. Méthodologie :
+enquête auprès d'un échantillon de 5 000 jeunes ; entretiens. Résultats : le taux de chômage reste deux fois plus
+élevé ; l'accès à l'emploi passe par la mission locale et l'apprentissage."""),
+        "etude_rapport", {"emploi_insertion", "jeunesse", "observation_evaluation_ingenierie"}),
+    "retour_webinaire": (doc(
+        url="https://www.villesetterritoireslr.fr/category/nos-actions/webinaire-gusp",
+        title="Webinaire régional sur la gestion urbaine et sociale de proximité",
+        text="""Le webinaire s'est tenu le 3 mars et a rassemblé 60 participants. Les intervenants ont présenté les
+diagnostics en marchant et la lutte contre les dépôts sauvages."""),
+        "actes_compte_rendu", {"gestion_urbaine_proximite"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_realistic_documents(tagger, name):
+    document, doctype, themes = CASES[name]
+    tags = tagger.tag(document)
+    assert tags.doctype == doctype, tags.doctype_explanation
+    assert set(tags.theme_ids) == themes, [(t.theme_id, t.score, t.explanation) for t in tags.themes]
+    assert len(tags.themes) <= Tagger.max_themes
+    for theme in tags.themes:
+        parent = tagger.vocabulary.pillar_of(theme.theme_id)
+        assert parent is None or parent in tags.pillars
+
+
+def test_explanations(tagger):
+    tags = tagger.tag(JARDIN)
+    assert tags.theme_ids[0] == "transition_ecologique"
+    participation = next(t for t in tags.themes if t.theme_id == "participation_habitants")
+    explained = {(e["signal"], e["field"]): e["count"] for e in participation.explanation}
+    # "conseil citoyen" and "conseils citoyens" analyse alike: the first spelling of themes.yaml names the signal.
+    assert explained[("conseils citoyens", "summary")] == 1
+    assert explained[("conseils citoyens", "body")] == 2
+    assert ("participation des habitants", "body") in explained
+    assert all(set(e) == {"signal", "field", "count"} for e in participation.explanation)
+    fields = [e["field"] for e in participation.explanation]
+    assert fields == sorted(fields, key=("title", "summary", "body", "source").index)
+    assert tags.pillars == ["pilier_cadre_de_vie_renouvellement_urbain", "pilier_cohesion_sociale"]
+    signals = {(e["signal"], e["field"]) for e in tags.doctype_explanation}
+    assert ("porteur de projet", "body") in signals and ("partenaires", "body") in signals
+    theme_scores = [t.score for t in tags.themes]
+    assert theme_scores == sorted(theme_scores, reverse=True)
+
+
+def test_acronyms_are_case_sensitive(tagger):
+    pre = tagger.tag(doc("Bilan du PRE", "Le PRE accompagne les enfants avec la cité éducative et le REP+ voisin."))
+    assert "education_reussite_educative" in pre.theme_ids
+    signals = {e["signal"] for e in pre.themes[0].explanation}
+    assert {"PRE", "REP+"} <= signals
+    meadow = tagger.tag(doc("Balade au pré communal", "Une balade dans le pré. Les enfants ont vu les vaches au pré."))
+    assert meadow.theme_ids == []
+    lower = tagger.tag(doc("Le pre et le rep", "pre rep clas pedt"))
+    assert lower.theme_ids == []
+
+
+def test_ambiguous_terms_need_another_signal_of_the_theme(tagger):
+    alone = tagger.tag(doc("L'école et le collège du village", "L'école, le collège et encore l'école."))
+    assert "education_reussite_educative" not in alone.theme_ids
+    scores, _ = tagger.score_themes(doc("L'école et le collège du village", "L'école, le collège."))
+    assert "education_reussite_educative" not in {d.theme_id for d in scores}
+    backed = tagger.tag(doc("L'école et le collège de la cité éducative", "L'école et le collège du quartier."))
+    assert "education_reussite_educative" in backed.theme_ids
+    caf_only = tagger.score_themes(doc("La CAF et les familles", "Les familles et les parents."))[0]
+    assert "parentalite_petite_enfance" not in {d.theme_id for d in caf_only}
+
+
+def test_phrases_use_the_index_analysis(tagger):
+    text = "Les Conseils Citoyens du quartier ; l'égalité femmes-hommes ; vivre-ensemble ; co-construction."
+    assert doc_terms(text) == analyze_terms(text.replace("-", " "))
+    tags = tagger.tag(doc("Les conseils citoyens et la DÉMOCRATIE PARTICIPATIVE", ""))
+    assert tags.theme_ids == ["participation_habitants"]
+    unaccented = tagger.tag(doc("Reussite educative et cites educatives", ""))
+    assert unaccented.theme_ids == ["education_reussite_educative"]
+
+
+def test_phrases_losing_a_meaningful_word_match_as_written(tagger):
+    # "Quartiers d'été" analyses to "quartier" alone (été is a stop word): it must not fire on every quartier.
+    scores = tagger.score_themes(doc("Le quartier et les quartiers", "Un quartier, des quartiers."))[0]
+    assert "jeunesse" not in {d.theme_id for d in scores}
+    tags = tagger.tag(doc("Quartiers d'été 2024 : les animations pour les jeunes", ""))
+    assert "jeunesse" in tags.theme_ids
+    assert {"Quartiers d'été", "jeunes"} <= {e["signal"] for e in tags.themes[0].explanation}
+
+
+def test_nested_phrases_count_once(tagger):
+    tags = tagger.tag(doc("Le programme de réussite éducative", ""))
+    [theme] = tags.themes
+    assert theme.explanation == [{"signal": "programme de réussite éducative", "field": "title", "count": 1}]
+
+
+def test_default_themes_are_a_weak_prior(tagger):
+    nothing = doc("Assemblée générale", "Le bureau a été renouvelé.")
+    assert tagger.tag(nothing, default_themes=["integration_langue"]).theme_ids == []
+    faint = doc("Nouvelles du centre", "Une page d'actualités du centre de ressources, qui parle un peu "
+                "de primo-arrivants, parmi beaucoup d'autres sujets de la vie de l'association.")
+    without = tagger.tag(faint)
+    with_prior = tagger.tag(faint, default_themes=("integration_langue",))
+    assert "integration_langue" not in without.theme_ids
+    assert "integration_langue" in with_prior.theme_ids
+    prior = next(t for t in with_prior.themes if t.theme_id == "integration_langue")
+    assert prior.explanation[-1] == {"signal": "thème par défaut de la source", "field": "source", "count": 1}
+
+
+def test_job_offer_versus_call_for_projects(tagger):
+    only_deadline = doc("Chargé de mission : appel à candidatures", "Date limite de candidature : 3 juin.")
+    assert tagger.tag(only_deadline).doctype == "appel_a_projets"
+    weak_title_alone = doc("Chargé de mission participation", "Le chargé de mission a rencontré les habitants.")
+    assert tagger.tag(weak_title_alone).doctype != "offre_emploi"
+    job = doc("Chargé de mission participation", "Missions : animer. Profil recherché : master.")
+    tags = tagger.tag(job)
+    assert tags.doctype == "offre_emploi"
+    assert {"signal": "chargé de mission", "field": "title", "count": 1} in tags.doctype_explanation
+    assert "emploi_insertion" not in tagger.tag(doc("Offre d'emploi : médiateur social", "")).theme_ids
+
+
+def test_agenda_versus_report_of_a_meeting(tagger):
+    upcoming = tagger.tag(doc("Rencontre régionale du 12 juin : inscrivez-vous", "Inscription gratuite. Lieu : Lyon."))
+    assert upcoming.doctype == "agenda_evenement"
+    past = tagger.tag(doc("Séminaire régional de la GUSP", "Le séminaire s'est tenu à Lille et a rassemblé 80 personnes."))
+    assert past.doctype == "actes_compte_rendu"
+    assert any(e["field"] == "rule" for e in past.doctype_explanation)
+
+
+def test_url_evidence_and_fallbacks(tagger):
+    fiche = tagger.tag(doc("Des habitants jardiniers", "", url="https://www.professionbanlieue.org/Les-fiches-experience/x"))
+    assert fiche.doctype == "fiche_experience"
+    assert fiche.doctype_explanation == [{"signal": "Les-fiches-experience", "field": "url", "count": 1}]
+    plain = tagger.tag(doc("Bonjour", "Texte sans indice.", url="https://www.example.org/p/42"))
+    assert plain.doctype == "actualite" and plain.doctype_explanation[0]["field"] == "fallback"
+    pdf = tagger.tag(doc("Document", "Texte sans indice.", url="https://www.example.org/actualites/x.pdf", pdf=True))
+    assert pdf.doctype == "etude_rapport" and pdf.doctype_explanation[0]["field"] == "content_type"
+
+
+def test_empty_and_english_documents(tagger):
+    empty = tagger.tag(doc("", ""))
+    assert empty.themes == [] and empty.pillars == [] and empty.doctype == "actualite"
+    english = tagger.tag(doc("Urban renewal in French deprived neighbourhoods",
+                             "This report reviews urban policy in France: participation, housing and employment.",
+                             url="https://www.example.org/en/2024/urban"))
+    assert english.themes == [] and english.pillars == []
+
+
+def test_long_document_tags_quickly(tagger):
+    _, _, themes = CASES["actes"]
+    page = " ".join(d.text for d, _, _ in CASES.values())
+    text = (page + "\n") * (300 * 3000 // len(page) + 1)  # ≈ 300 pages of 3,000 characters
+    long = doc("Rapport final de l'évaluation", text, pdf=True)
+    tagger.tag(doc("échauffement", page))
+    start = time.perf_counter()
+    tags = tagger.tag(long)
+    assert time.perf_counter() - start < 1.5
+    assert 1 <= len(tags.themes) <= Tagger.max_themes
+    twenty = doc("Rapport", text[: 20 * 3000])
+    start = time.perf_counter()
+    tagger.tag(twenty)
+    assert time.perf_counter() - start < 0.25
+
+
+def test_prior_does_not_lift_a_passing_mention_in_a_long_text(tagger):
+    filler = "Le centre de ressources a organisé de nombreuses actions au cours de l'année. " * 400
+    long = doc("Bilan", filler + " Une action concernait des primo-arrivants.")
+    assert "integration_langue" not in tagger.tag(long, default_themes=["integration_langue"]).theme_ids
