@@ -1,0 +1,74 @@
+"""The composition root: builds the database, the search engine, the vocabulary and the sources once."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from .settings import Settings
+from .store.db import Database
+
+
+class Services:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    @cached_property
+    def db(self) -> Database:
+        self.settings.ensure_dirs()
+        database = Database(self.settings.database_url)
+        database.upgrade()
+        return database
+
+    @cached_property
+    def vocabulary(self):
+        from .tagging.thesaurus import Vocabulary
+
+        return Vocabulary.load(self.settings.themes_path, self.settings.doctypes_path)
+
+    @cached_property
+    def sources(self) -> list:
+        from .sources import load_sources
+
+        return load_sources(self.settings.sources_path)
+
+    def source(self, source_id: str):
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def reload_sources(self) -> None:
+        self.__dict__.pop("sources", None)
+
+    def label(self, facet: str, value: str) -> str:
+        """The French label of a facet value (theme, type, region, centre, year)."""
+        vocab = self.vocabulary
+        if facet == "theme":
+            return vocab.theme_label(value)
+        if facet == "type":
+            return vocab.doctype_label(value)
+        if facet == "region":
+            return vocab.region_label(value)
+        if facet == "centre":
+            try:
+                src = self.source(value)
+            except Exception:  # a broken sources file must not break search: show the id
+                src = None
+            return src.name if src else value
+        return value
+
+    @cached_property
+    def engine(self):
+        from .search.engine import SearchEngine
+        from .store import repo
+
+        def text_for(ids: list[str]) -> dict[str, str]:
+            with self.db.session() as session:
+                return repo.texts(session, ids)
+
+        return SearchEngine(self.settings.index_dir, labels=self.label, text_for=text_for)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.close()
+        if "db" in self.__dict__:
+            self.db.dispose()

@@ -1,0 +1,139 @@
+"""The Flask application factory: configuration from the one Settings object, security headers, error pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ..services import Services
+from ..settings import PROJECT_ROOT, Settings
+from . import filters
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+# No inline scripts or styles anywhere: the only script is static/search.js.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+ERROR_MESSAGES = {
+    400: ("Requête invalide", "La requête n'a pas pu être traitée. Vérifiez les informations saisies et réessayez."),
+    403: ("Accès refusé", "Votre compte n'a pas les droits nécessaires pour consulter cette page."),
+    404: ("Page introuvable", "La page ou le document demandé n'existe pas, n'existe plus ou a été retiré."),
+    405: ("Méthode non autorisée", "Cette adresse ne peut pas être utilisée de cette façon."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
+    500: ("Erreur du serveur", "Une erreur inattendue s'est produite. Réessayez dans quelques instants."),
+}
+CSRF_MESSAGE = ("Le formulaire a expiré ou son jeton de sécurité est absent. "
+                "Rechargez la page puis envoyez à nouveau le formulaire.")
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    if services is not None and settings is None:
+        settings = services.settings
+    settings = settings or Settings.load()
+    services = services or Services(settings)
+
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR), static_folder=str(STATIC_DIR),
+                static_url_path="/static")
+    extra = settings.extra or {}
+    app.config.update(
+        SECRET_KEY=settings.secret,
+        SESSION_COOKIE_NAME="crpv_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.session_cookie_secure),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=int(extra.get("session_hours", 8))),
+        MAX_CONTENT_LENGTH=1_000_000,
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        # Failed logins allowed per client address and window (seconds) before answering 429.
+        LOGIN_RATE_LIMIT=int(extra.get("login_rate_limit", 10)),
+        LOGIN_RATE_WINDOW=int(extra.get("login_rate_window", 900)),
+        RESULTS_PER_PAGE=settings.results_per_page,
+    )
+    app.json.sort_keys = False  # keep SearchResponse.to_json()'s order
+    app.json.ensure_ascii = False
+    app.extensions["crpv_watch"] = services
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    csrf.init_app(app)
+    filters.register(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _globals():
+        return {"settings": settings, "current_user": g.get("user"), "static_url": _static_url}
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import api, auth, editors, pages, search
+
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(editors.bp)
+
+
+def _static_url(filename: str) -> str:
+    # A version stamp from the file's mtime lets browsers cache static files for long without going stale.
+    try:
+        version = int((STATIC_DIR / filename).stat().st_mtime)
+    except OSError:
+        version = 0
+    return url_for("static", filename=filename, v=version)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if g.get("user") is not None or request.path.startswith(("/editeurs", "/connexion")):
+        # Pages shown to a signed-in editor must not linger in shared caches or the back-forward cache.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None):
+    # Codes without their own wording keep their status and borrow the generic client or server message.
+    title, default = ERROR_MESSAGES.get(code) or ERROR_MESSAGES[400 if code < 500 else 500]
+    message = message or default
+    if _wants_json():
+        return jsonify({"error": title, "message": message, "status": code}), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc):
+        return error_response(400, CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return error_response(exc.code)
+
+    @app.errorhandler(500)
+    def _server_error(_exc):
+        return error_response(500)

@@ -1,0 +1,136 @@
+"""Sign-in and sign-out for editors, the current user, and the ``login_required`` guard editor pages hang on."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from ..store import users
+from . import ratelimit
+from .filters import services
+
+bp = Blueprint("auth", __name__)
+
+BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+TOO_MANY = "Trop de tentatives de connexion échouées. Patientez quelques minutes avant de réessayer."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Adresse e-mail", validators=[DataRequired("Saisissez votre adresse e-mail."),
+                                                     Length(max=320)],
+                       render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField("Mot de passe", validators=[DataRequired("Saisissez votre mot de passe."),
+                                                         Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Only carries the CSRF token: signing out is a POST so that a third-party page cannot trigger it."""
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect to another host)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+@bp.before_app_request
+def load_user() -> None:
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    with services().db.session() as db:
+        user = users.get_user(db, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    g.user = user
+
+
+@bp.app_context_processor
+def _logout_form():
+    return {"logout_form": LogoutForm() if g.get("user") is not None else None}
+
+
+def login_required(view=None, *, role: str = "editor"):
+    """Anonymous visitors go to the sign-in page (and come back); signed-in users without ``role`` get a 403.
+
+    Use as ``@login_required`` or ``@login_required(role="admin")``; admin implies editor.
+    """
+    if role not in users.ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}")
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            user = g.get("user")
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not users.role_allows(user.role, role):
+                abort(403)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _client_key() -> str:
+    # remote_addr is the proxy's address unless the deployment wraps the app in ProxyFix.
+    return f"login:{request.remote_addr or 'unknown'}"
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    if g.get("user") is not None and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")) or url_for("editors.dashboard"))
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        cfg = current_app.config
+        key = _client_key()
+        with services().db.session() as db:
+            if ratelimit.exceeded(db, key, cfg["LOGIN_RATE_LIMIT"], cfg["LOGIN_RATE_WINDOW"]):
+                error, status = TOO_MANY, 429
+            else:
+                user = users.authenticate(db, form.email.data, form.password.data)
+                if user is None:
+                    ratelimit.hit(db, key, cfg["LOGIN_RATE_LIMIT"], cfg["LOGIN_RATE_WINDOW"])
+                    error, status = BAD_CREDENTIALS, 401
+                else:
+                    user_id, email = user.id, user.email
+        if error is None:
+            # A fresh session on sign-in: nothing set before authentication survives it (session fixation).
+            session.clear()
+            session["user_id"] = user_id
+            session.permanent = True
+            current_app.logger.info("sign-in: %s", email)
+            flash("Vous êtes connecté.", "success")
+            return redirect(safe_next(form.next.data) or url_for("editors.dashboard"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session.clear()
+    flash("Vous êtes déconnecté.", "success")
+    return redirect(url_for("search.index"))

@@ -1,0 +1,58 @@
+"""Fixed-window rate limits kept in the database (``RateCounter``), so that every web worker sees the same counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..store.models import RateCounter, utcnow
+
+
+def window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:
+    epoch = dt.datetime(2000, 1, 1)
+    elapsed = int((now - epoch).total_seconds())
+    return epoch + dt.timedelta(seconds=elapsed - elapsed % window_seconds)
+
+
+def _upsert(session: Session):
+    # One atomic statement, so two workers hitting the same key at once cannot lose an increment.
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - the application supports SQLite and PostgreSQL only
+        raise RuntimeError(f"rate limiting: unsupported database {dialect}")
+    return insert
+
+
+def count(session: Session, key: str, window_seconds: int, now: dt.datetime | None = None) -> int:
+    """Hits recorded for ``key`` in the current window."""
+    start = window_start(now or utcnow(), window_seconds)
+    value = session.scalar(select(RateCounter.count).where(RateCounter.key == key, RateCounter.window_start == start))
+    return value or 0
+
+
+def exceeded(session: Session, key: str, limit: int, window_seconds: int, now: dt.datetime | None = None) -> bool:
+    """True when ``key`` already used its ``limit`` hits in the current window (does not count a hit)."""
+    return count(session, key, window_seconds, now) >= limit
+
+
+def hit(session: Session, key: str, limit: int, window_seconds: int, now: dt.datetime | None = None) -> bool:
+    """Count one hit for ``key``; True while the window's count stays within ``limit``."""
+    now = now or utcnow()
+    start = window_start(now, window_seconds)
+    insert = _upsert(session)
+    stmt = insert(RateCounter).values(key=key, window_start=start, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
+                                      set_={"count": RateCounter.count + 1})
+    session.execute(stmt)
+    # Older windows of this key are dead weight: drop them as we go rather than in a separate job.
+    session.execute(delete(RateCounter).where(RateCounter.key == key, RateCounter.window_start < start))
+    return count(session, key, window_seconds, now) <= limit
+
+
+def reset(session: Session, key: str) -> None:
+    session.execute(delete(RateCounter).where(RateCounter.key == key))
