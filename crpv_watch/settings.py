@@ -47,6 +47,9 @@ class Settings:
     accessibility_status: str = "partiellement conforme"
     results_per_page: int = 10
     session_cookie_secure: bool = False
+    session_hours: int = 8
+    login_rate_limit: int = 10  # failed logins per address and window
+    login_rate_window: int = 900  # seconds
 
     # Crawl
     user_agent: str = "crpv-watch/0.1 (+https://github.com/crpv-watch/crpv-watch; veille des CRPV)"

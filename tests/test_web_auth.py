@@ -27,7 +27,7 @@ def services(tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources: []\n", encoding="utf-8")
     svc = Services(fast_settings(tmp_path, sources_path=sources,
-                                 extra={"login_rate_limit": LIMIT, "login_rate_window": 600}))
+                                 login_rate_limit=LIMIT, login_rate_window=600))
     with svc.db.session() as session:
         users.create_user(session, *EDITOR, role="editor")
         users.create_user(session, *ADMIN, role="admin")

@@ -61,6 +61,9 @@ class Document(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Territories named in the text (tagging): department codes and QPV codes.
+    departments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    qpvs: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     places: Mapped[list[Place]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                order_by="Place.id")
@@ -227,3 +230,17 @@ class QueryLog(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     total: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditLog(Base):
+    """Every editor action: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    action: Mapped[str] = mapped_column(String(60))  # e.g. document.hide, source.update, user.create
+    target: Mapped[str] = mapped_column(String(2000), default="")  # document id, source id, user e-mail…
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

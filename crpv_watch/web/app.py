@@ -42,19 +42,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR), static_folder=str(STATIC_DIR),
                 static_url_path="/static")
-    extra = settings.extra or {}
     app.config.update(
         SECRET_KEY=settings.secret,
         SESSION_COOKIE_NAME="crpv_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(settings.session_cookie_secure),
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=int(extra.get("session_hours", 8))),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=1_000_000,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
         # Failed logins allowed per client address and window (seconds) before answering 429.
-        LOGIN_RATE_LIMIT=int(extra.get("login_rate_limit", 10)),
-        LOGIN_RATE_WINDOW=int(extra.get("login_rate_window", 900)),
+        LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        LOGIN_RATE_WINDOW=settings.login_rate_window,
         RESULTS_PER_PAGE=settings.results_per_page,
     )
     app.json.sort_keys = False  # keep SearchResponse.to_json()'s order
