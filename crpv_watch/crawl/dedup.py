@@ -1,0 +1,100 @@
+"""Canonical URLs, exact content hashes and simhash fingerprints.
+
+Canonical URLs decide what is fetched at all (two links to the same article with different tracking
+parameters must be one candidate); the text hash catches exact copies at other URLs; simhash catches the
+same article republished with small edits (a date, a signature, a different footer line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+# Tracking parameters added by newsletters (Mailchimp, AT Internet/Xiti), social networks and ad tools;
+# they never change the content served.
+_TRACKING_EXACT = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "xtor", "igshid", "_hsenc", "_hsmi"}
+_TRACKING_PREFIXES = ("utm_", "at_", "pk_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Typographic variants that differ between two copies of one text (a CMS "smart quotes" filter on one site).
+_CHAR_MAP = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u201a": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2011": "-", "\u2212": "-",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00ad": "",
+    "\u0153": "oe", "\u0152": "oe", "\u00e6": "ae", "\u00c6": "ae",
+})
+_WORD_RE = re.compile(r"\w+")
+_MASK63 = (1 << 63) - 1
+
+
+def _is_tracking(key: str) -> bool:
+    k = key.lower()
+    return k in _TRACKING_EXACT or k.startswith(_TRACKING_PREFIXES)
+
+
+def canonicalize(url: str) -> str:
+    """A stable form of ``url``: same document → same string (as far as the URL alone can tell)."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # malformed port or IPv6 literal: leave the URL alone rather than invent one
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    netloc = host
+    if parts.hostname and ":" in host:  # IPv6 literal needs its brackets back
+        netloc = f"[{host}]"
+    if port is not None and _DEFAULT_PORTS.get(scheme) != port:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{userinfo}@{netloc}"
+    path = re.sub(r"/{2,}", "/", parts.path)
+    if not path and netloc:
+        path = "/"
+    # Keep each pair's raw spelling (re-encoding would turn %2F into / and change the URL served).
+    pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p.split("=", 1)[0])]
+    query = "&".join(sorted(pairs))
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def normalize_text(text: str) -> str:
+    """The text as compared for duplicates: case, accents kept; quotes, dashes, spacing, punctuation ignored."""
+    text = unicodedata.normalize("NFC", text or "").translate(_CHAR_MAP).casefold()
+    # French typography puts (narrow) spaces before ; : ! ? — drop punctuation entirely so spacing can't differ.
+    text = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text)
+    return " ".join(text.split())
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def _h64(s: str) -> int:
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def simhash(text: str) -> int:
+    """63-bit simhash over word 3-shingles (63 bits so the value fits a signed 64-bit database column)."""
+    words = _WORD_RE.findall(normalize_text(text))
+    if not words:
+        return 0
+    shingles = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
+    # Bit columns via zip over fixed-width binary strings: the counting runs in C, not a 63 × N Python loop.
+    rows = [format(_h64(sh) & _MASK63, "063b") for sh in shingles]
+    value = 0
+    for column in zip(*rows, strict=True):
+        value = (value << 1) | (1 if 2 * column.count("1") > len(rows) else 0)
+    return value & _MASK63
+
+
+def hamming(a: int, b: int) -> int:
+    return bin((a ^ b) & _MASK63).count("1")
+
+
+def near_duplicate(a: int, b: int, max_distance: int = 3) -> bool:
+    return hamming(a, b) <= max_distance
