@@ -1,0 +1,59 @@
+"""Crawl progress on the terminal: one bar per source on stderr, then the summary table."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+COLUMNS = ("new", "updated", "unchanged", "duplicates", "skipped", "removed")
+
+
+def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bool = False):
+    """Run a crawl, drawing per-source progress on stderr; returns the CrawlReport."""
+    from .crawl.run import CrawlRunner
+
+    console = Console(stderr=True)
+    bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console,
+                    disable=quiet or not console.is_terminal)
+    tasks: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def on_event(source_id: str, event: str, data: dict) -> None:
+        with lock:
+            if source_id not in tasks:
+                tasks[source_id] = bars.add_task(source_id, total=None, status="")
+            status = f"{data['new']} nouveaux, {data['errors']} erreurs"
+            bars.update(tasks[source_id], completed=data["done"], total=max(data["total"], 1), status=status)
+            if event == "finish":
+                bars.update(tasks[source_id], status=status + " ✓")
+            elif not bars.disable and event == "start":
+                pass
+            elif bars.disable and not quiet and event in ("start", "finish"):
+                console.print(f"{source_id}: {'début' if event == 'start' else 'fin'} ({status})")
+
+    runner = CrawlRunner(services, progress=on_event)
+    try:
+        with bars:
+            report = runner.run(source_ids)
+    finally:
+        runner.close()
+    if not quiet:
+        console.print(summary_table(report))
+    return report
+
+
+def summary_table(report) -> Table:
+    table = Table(title=f"Collecte n° {report.run_id} : {report.status}, {report.documents_total} documents "
+                        "dans l'index")
+    table.add_column("source")
+    table.add_column("requêtes", justify="right")
+    for name in COLUMNS:
+        table.add_column(name, justify="right")
+    table.add_column("erreurs", justify="right")
+    for s in report.sources:
+        table.add_row(s.id, str(s.fetched), *(str(getattr(s, c)) for c in COLUMNS), str(len(s.errors)))
+    return table

@@ -1,0 +1,186 @@
+"""The store stage: one extracted, tagged document into the database, merged with what is already known.
+
+Decides whether a fetched URL is a new document, an update, an unchanged one or a duplicate of another (same
+canonical URL, same normalised text, or nearly the same text), and queues the index update in the same
+transaction so that a crash never leaves the database and the index disagreeing for good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..crawl.dedup import canonicalize, near_duplicate, simhash, text_hash
+from ..items import ExtractedDocument, FetchResult, Tags
+from .models import Document, DocumentTheme, Place, utcnow
+from .repo import apply_overrides, document_id_for, enqueue_index, overrides_for, place_by_url
+
+GONE_STATUSES = {404, 410}
+
+
+def body_hash(body: bytes) -> str:
+    """Hash of the raw response body: an identical body needs no re-extraction."""
+    return hashlib.sha256(body).hexdigest()
+GONE_RUNS_BEFORE_REMOVAL = 2
+
+
+@dataclass
+class IngestResult:
+    outcome: str  # new | updated | unchanged | duplicate
+    document_id: str
+
+
+@dataclass
+class SourceRef:
+    """What the store stage needs to know of a source: its id and its rank in the sources file."""
+
+    id: str
+    rank: int = 0
+
+
+def record_unchanged(session: Session, url: str, fetch: FetchResult | None = None) -> str | None:
+    """A known URL answered 304 (or was not refetched): refresh its bookkeeping, reactivate it if it was removed."""
+    place = place_by_url(session, url)
+    if place is None:
+        return None
+    place.last_seen_at = utcnow()
+    place.gone_count = 0
+    if fetch is not None:
+        place.http_status = fetch.status
+        place.etag = fetch.etag or place.etag
+        place.last_modified = fetch.last_modified or place.last_modified
+    doc = place.document
+    if doc.status == "removed":
+        doc.status = "active"
+        enqueue_index(session, [doc.id])
+    return doc.id
+
+
+def record_gone(session: Session, url: str, status: int) -> str:
+    """A known URL answered 404/410. Returns 'removed' when it is now removed from search, else 'error'."""
+    place = place_by_url(session, url)
+    if place is None:
+        return "error"
+    place.gone_count += 1
+    place.http_status = status
+    if place.gone_count < GONE_RUNS_BEFORE_REMOVAL:
+        return "error"
+    doc = place.document
+    if doc.status == "active" and all(p.gone_count >= GONE_RUNS_BEFORE_REMOVAL for p in doc.places):
+        doc.status = "removed"
+        doc.updated_at = utcnow()
+        enqueue_index(session, [doc.id])
+        return "removed"
+    return "error" if doc.status == "active" else "removed"
+
+
+def ingest(
+    session: Session,
+    *,
+    source: SourceRef,
+    url: str,
+    fetch: FetchResult,
+    extracted: ExtractedDocument,
+    tags: Tags,
+    first_crawl: bool,
+    feed_updated: str | None = None,
+    ranks: dict[str, int] | None = None,
+) -> IngestResult:
+    text = extracted.text
+    thash = text_hash(text)
+    place = place_by_url(session, url)
+    if place is not None:
+        _refresh_place(place, fetch, feed_updated)
+        doc = place.document
+        if doc.content_hash == thash and doc.status != "removed":
+            return IngestResult("unchanged", doc.id)
+        was_removed = doc.status == "removed"
+        _fill(doc, extracted, thash)
+        _retag(session, doc, tags)
+        if was_removed:
+            doc.status = "active"
+        enqueue_index(session, [doc.id])
+        return IngestResult("updated", doc.id)
+
+    canonical = canonicalize(extracted.canonical_url or url)
+    doc = _find_same(session, canonical, thash, text)
+    new_place = Place(source_id=source.id, url=url, first_seen_at=utcnow())
+    _refresh_place(new_place, fetch, feed_updated)
+    if doc is not None:
+        doc.places.append(new_place)
+        _maybe_promote(doc, source, url, ranks or {})
+        enqueue_index(session, [doc.id])
+        return IngestResult("duplicate", doc.id)
+
+    doc = Document(id=document_id_for(canonical), canonical_url=canonical, source_id=source.id,
+                   from_first_crawl=first_crawl, first_seen_at=utcnow(), status="active", meta={})
+    _fill(doc, extracted, thash)
+    doc.places.append(new_place)
+    session.add(doc)
+    _retag(session, doc, tags)
+    enqueue_index(session, [doc.id])
+    return IngestResult("new", doc.id)
+
+
+def _find_same(session: Session, canonical: str, thash: str, text: str) -> Document | None:
+    doc = session.scalar(select(Document).where(Document.canonical_url == canonical))
+    if doc is None:
+        doc = session.scalar(select(Document).where(Document.content_hash == thash).limit(1))
+    if doc is None and len(text) >= 200:
+        # Near duplicates: the same article republished with a changed intro or footer.
+        target = simhash(text)
+        low, high = int(len(text) * 0.8), int(len(text) * 1.25)
+        rows = session.execute(select(Document.id, Document.simhash, Document.text)
+                               .where(Document.simhash.is_not(None))).all()
+        for row in rows:
+            if near_duplicate(target, row.simhash) and low <= len(row.text) <= high:
+                return session.get(Document, row.id)
+    return doc
+
+
+def _maybe_promote(doc: Document, source: SourceRef, url: str, ranks: dict[str, int]) -> None:
+    """Sources are crawled in parallel, so within one run "first found" would be a race: the place whose
+    source comes first in the sources file wins, which keeps the document's centre stable from run to run."""
+    same_run = (utcnow() - doc.first_seen_at) < dt.timedelta(hours=6) and len(doc.places) <= 2
+    if same_run and ranks.get(source.id, 1 << 30) < ranks.get(doc.source_id, 1 << 30):
+        doc.source_id = source.id
+        doc.canonical_url = canonicalize(url)
+        doc.places.sort(key=lambda p: (p.url != url, p.id or 0))
+
+
+def _refresh_place(place: Place, fetch: FetchResult, feed_updated: str | None) -> None:
+    place.last_seen_at = utcnow()
+    place.gone_count = 0
+    place.http_status = fetch.status
+    place.etag = fetch.etag
+    place.last_modified = fetch.last_modified
+    place.content_hash = body_hash(fetch.body) if fetch.body else place.content_hash
+    if feed_updated:
+        place.feed_updated = feed_updated
+
+
+def _fill(doc: Document, ex: ExtractedDocument, thash: str) -> None:
+    doc.title = ex.title or doc.title or ex.url
+    doc.text = ex.text
+    doc.summary = ex.summary
+    doc.content_type = ex.content_type
+    doc.language = ex.language
+    doc.author = ex.author or ""
+    doc.published = ex.published or doc.published
+    doc.pages = ex.pages
+    doc.ocr = ex.ocr
+    doc.content_hash = thash
+    doc.simhash = simhash(ex.text) if ex.text else None
+    doc.updated_at = utcnow()
+
+
+def _retag(session: Session, doc: Document, tags: Tags) -> None:
+    doc.themes = [DocumentTheme(theme_id=t.theme_id, score=round(t.score, 4), origin="tagger",
+                                explanation=t.explanation) for t in tags.themes]
+    doc.doctype = tags.doctype
+    doc.doctype_explanation = tags.doctype_explanation
+    apply_overrides(doc, overrides_for(session, doc.id))

@@ -1,0 +1,132 @@
+"""Queries over documents and crawl runs: the rest of the application asks here instead of writing SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..items import IndexDocument
+from .models import CrawlRun, Document, DocumentTheme, IndexQueue, Place, TagOverride, utcnow
+
+
+def document_id_for(canonical_url: str) -> str:
+    """Stable id of a document: the hash of the canonical URL it was first found at."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:12]
+
+
+def get_document(session: Session, doc_id: str) -> Document | None:
+    return session.get(Document, doc_id, options=[selectinload(Document.places), selectinload(Document.themes)])
+
+
+def texts(session: Session, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Document.id, Document.text).where(Document.id.in_(ids)))
+    return {row.id: row.text for row in rows}
+
+
+def count_searchable(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Document).where(Document.status == "active")) or 0
+
+
+def to_index_document(doc: Document, regions_of: dict[str, list[str]],
+                      pillar_of: Callable[[str], str | None] = lambda _t: None) -> IndexDocument:
+    """What the index needs of a stored document: the one place the index is fed from, so a rebuild is exact."""
+    assigned = [t.theme_id for t in doc.themes]
+    places = doc.places
+    found_at = [{"url": p.url, "centre": p.source_id} for p in places]
+    pillars = sorted({p for p in map(pillar_of, assigned) if p})
+    return IndexDocument(
+        id=doc.id,
+        url=doc.canonical_url if any(p.url == doc.canonical_url for p in places) or not places else places[0].url,
+        title=doc.title,
+        text=doc.text,
+        summary=doc.summary,
+        centre=doc.source_id,
+        region=list(regions_of.get(doc.source_id, [])),
+        themes=assigned,
+        pillars=list(pillars),
+        doctype=doc.doctype,
+        published=doc.published,
+        first_seen=doc.first_seen_at,
+        language=doc.language,
+        found_at=found_at,
+        content_type=doc.content_type,
+    )
+
+
+def searchable_documents(session: Session, batch: int = 500) -> Iterator[Document]:
+    """Every searchable document, in batches, with its places and themes loaded."""
+    last = ""
+    while True:
+        rows = session.scalars(
+            select(Document)
+            .where(Document.status == "active", Document.id > last)
+            .order_by(Document.id)
+            .limit(batch)
+            .options(selectinload(Document.places), selectinload(Document.themes))
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def enqueue_index(session: Session, doc_ids: Iterable[str]) -> None:
+    session.add_all(IndexQueue(document_id=i) for i in doc_ids)
+
+
+def take_index_queue(session: Session, limit: int = 1000) -> tuple[int, list[str]]:
+    """The oldest queued ids (deduplicated) and the highest queue row id taken, to delete after indexing."""
+    rows = session.execute(select(IndexQueue.id, IndexQueue.document_id).order_by(IndexQueue.id).limit(limit)).all()
+    if not rows:
+        return 0, []
+    return rows[-1].id, list(dict.fromkeys(r.document_id for r in rows))
+
+
+def clear_index_queue(session: Session, up_to: int) -> None:
+    session.execute(delete(IndexQueue).where(IndexQueue.id <= up_to))
+
+
+def overrides_for(session: Session, doc_id: str) -> list[TagOverride]:
+    return list(session.scalars(select(TagOverride).where(TagOverride.document_id == doc_id)
+                                .order_by(TagOverride.id)))
+
+
+def apply_overrides(doc: Document, overrides: list[TagOverride]) -> None:
+    """Editors win over the tagger: replay their decisions, in order, over the tagger's themes and type."""
+    for ov in overrides:
+        if ov.action == "set_type":
+            doc.doctype = ov.value
+        elif ov.action == "remove_theme":
+            doc.themes = [t for t in doc.themes if t.theme_id != ov.value]
+        elif ov.action == "add_theme" and all(t.theme_id != ov.value for t in doc.themes):
+            doc.themes.append(DocumentTheme(theme_id=ov.value, score=1.0, origin="editor",
+                                            explanation=[{"signal": f"ajouté par {ov.user_email or 'un éditeur'}",
+                                                          "field": "editor", "count": 1}]))
+
+
+def mark_interrupted_runs(session: Session) -> int:
+    """Runs left 'running' by a process that died (kill -9, power loss) are marked interrupted."""
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+    for run in runs:
+        run.status = "interrupted"
+        run.finished_at = run.finished_at or utcnow()
+    return len(runs)
+
+
+def latest_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)
+                                .options(selectinload(CrawlRun.sources), selectinload(CrawlRun.errors))))
+
+
+def place_by_url(session: Session, url: str) -> Place | None:
+    return session.scalar(select(Place).where(Place.url == url))
+
+
+def today() -> dt.date:
+    return dt.date.today()
