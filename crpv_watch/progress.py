@@ -16,6 +16,8 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
     from .crawl.run import CrawlRunner
 
     console = Console(stderr=True)
+    if not console.is_terminal:
+        console.width = max(console.width, 130)  # logs and CI: let the summary table breathe
     bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console,
                     disable=quiet or not console.is_terminal)
@@ -30,10 +32,8 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
             bars.update(tasks[source_id], completed=data["done"], total=max(data["total"], 1), status=status)
             if event == "finish":
                 bars.update(tasks[source_id], status=status + " ✓")
-            elif not bars.disable and event == "start":
-                pass
-            elif bars.disable and not quiet and event in ("start", "finish"):
-                console.print(f"{source_id}: {'début' if event == 'start' else 'fin'} ({status})")
+            if bars.disable and not quiet and event == "finish":  # no live bars (not a terminal): one line
+                console.print(f"{source_id} : terminé, {data['done']} documents vus, {status}")
 
     runner = CrawlRunner(services, progress=on_event)
     try:
@@ -49,7 +49,7 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
 def summary_table(report) -> Table:
     table = Table(title=f"Collecte n° {report.run_id} : {report.status}, {report.documents_total} documents "
                         "dans l'index")
-    table.add_column("source")
+    table.add_column("source", no_wrap=True)
     table.add_column("requêtes", justify="right")
     for name in COLUMNS:
         table.add_column(name, justify="right")

@@ -31,7 +31,7 @@ ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)
 # Whoosh's French list lacks "les" and "cette"; keep it short and explicit.
 FRENCH_STOP_WORDS = frozenset(
     """
-    a au aux avec ce ces cette cet dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me
+    a à au aux avec ce ces cette cet dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me
     même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
     une vos votre vous y été être avoir est sont était ont sa sans sous entre vers chez dont où
     """.split()
@@ -39,30 +39,47 @@ FRENCH_STOP_WORDS = frozenset(
 
 
 class ElisionFilter(Filter):
-    """Removes French elided articles and pronouns: l'habitant → habitant, qu'il → il."""
+    """Removes French elided articles and pronouns: l'habitant → habitant, qu'il → il.
+
+    The typographic apostrophe is made straight first, so aujourd’hui and aujourd'hui are one term.
+    """
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = ELISION.sub("", t.text)
+            t.text = ELISION.sub("", t.text.replace("’", "'"))
             if t.text:
                 yield t
 
 
 class HyphenSplitFilter(Filter):
-    """Keeps a hyphenated word whole (tiers-lieu) and also yields its parts, so both forms match."""
+    """Keeps a hyphenated word whole (tiers-lieu) and also yields its parts, so both forms match.
+
+    When indexing, the whole word (tierslieu) and the parts (tiers, lieu) are all yielded, each with exact
+    character offsets for highlighting; the stop filter after this one renumbers positions, so a phrase
+    "tiers lieu" also matches "tiers-lieu". A query yields only the parts: "tiers-lieu" must find documents
+    that write "tiers lieu", which hold the parts but not the whole word.
+    """
 
     def __call__(self, tokens):
         for t in tokens:
-            if "-" in t.text:
-                parts = [p for p in t.text.split("-") if p]
-                whole = t.text.replace("-", "")
-                t.text = whole
+            if "-" not in t.text:
                 yield t
-                for part in parts:
+                continue
+            text = t.text
+            chars = getattr(t, "chars", False)
+            start = t.startchar if chars else 0
+            if t.mode != "query":
+                t.text = text.replace("-", "")
+                yield t
+            offset = 0
+            for part in text.split("-"):
+                if part:
                     t.text = part
+                    if chars:
+                        t.startchar = start + offset
+                        t.endchar = t.startchar + len(part)
                     yield t
-            else:
-                yield t
+                offset += len(part) + 1
 
 
 _stemmer = FrenchStemmer()
@@ -70,7 +87,15 @@ _stemmer = FrenchStemmer()
 
 @lru_cache(maxsize=200_000)
 def stem_word(word: str) -> str:
-    return _stemmer.stem(word)
+    """Snowball French, plus plurals it leaves alone: -eux/-oux (lieux, jeux → lieu, jeu) and -ais/-ois
+    (emplois, lois, essais → emploi, loi, essai; Snowball keeps an "s" that follows a vowel).
+
+    Applied to the stem, not the word, so heureux/heureuse (both stemmed "heureux") stay together.
+    """
+    stem = _stemmer.stem(word)
+    if stem.endswith(("eux", "oux", "ais", "ois")):
+        stem = stem[:-1]
+    return stem
 
 
 def french_analyzer(stem: bool = True):

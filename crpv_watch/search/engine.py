@@ -1,0 +1,388 @@
+"""SearchEngine: the Whoosh index of the documents — index, delete, search with facets, rebuild, count.
+
+Threads: one searcher is shared, replaced after commits (ours at once, other processes' within
+``check_interval`` seconds). Without mmap, Whoosh reads every segment through one shared file handle with
+seek-then-read, which is not thread-safe, so all searcher work happens under ``_read_lock``; the database
+call for snippet texts and the HTML building happen outside it. Writes are serialized by ``_write_lock`` in a
+process and by Whoosh's file lock across processes (retried for ``write_timeout`` seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from whoosh import query
+from whoosh.index import LockError
+
+from ..items import IndexDocument
+from . import generations as gens
+from .facets import FacetData, disjunctive_counts, facet_values
+from .highlight import make_snippet
+from .query import highlight_terms, matching_docs, parse, plain_query
+from .schema import FACET_FIELDS, SCHEMA_VERSION, date_number, number_date, split_ids, to_fields
+from .types import FACETS, SearchHit, SearchRequest, SearchResponse
+
+log = logging.getLogger(__name__)
+
+OR_NOTICE = "Aucun document ne contient tous les mots ; résultats contenant au moins un des mots."
+MAX_PER_PAGE = 100
+
+
+class IndexBusyError(RuntimeError):
+    """Another writer (probably another process) held the index for longer than ``write_timeout``."""
+
+
+class IndexNeedsRebuildError(RuntimeError):
+    """The index was built with another schema version (or cannot be read): rebuild it from the store."""
+
+
+class SearchEngine:
+    check_interval = 1.0  # seconds between looks for other processes' commits and rebuilds
+    write_timeout = 10.0  # seconds to wait for another process's writer
+
+    def __init__(
+        self,
+        index_dir: Path,
+        labels: Callable[[str, str], str] | None = None,
+        text_for: Callable[[list[str]], dict[str, str]] | None = None,
+    ):
+        self.index_dir = Path(index_dir)
+        self.labels = labels
+        self.text_for = text_for
+        self.needs_rebuild = False
+        self._read_lock = threading.RLock()
+        self._write_lock = threading.RLock()
+        self._ix = None
+        self._generation: str | None = None
+        self._searcher = None
+        self._facets: FacetData | None = None
+        self._facets_of = None  # the searcher the facet data was built from
+        self._dirty = False
+        self._checked = 0.0
+        self._closed = False
+        with self._read_lock:
+            self._open(gens.ensure_current(self.index_dir))
+
+    # -- generations ---------------------------------------------------------------------------------------
+
+    @property
+    def generation_dir(self) -> Path | None:
+        """The directory of the generation this engine reads."""
+        return self.index_dir / self._generation if self._generation else None
+
+    def _open(self, name: str) -> None:
+        """Switches to generation ``name`` (under the read lock)."""
+        path = self.index_dir / name
+        try:
+            ix = gens.storage(path).open_index()
+        except Exception as exc:  # unpicklable schema (renamed analyzer class), broken files…
+            log.error("search index %s cannot be opened (%s): it needs a rebuild", path, exc)
+            self._close_searcher()
+            self._ix, self._generation, self.needs_rebuild = None, name, True
+            return
+        self._close_searcher()
+        self._ix, self._generation = ix, name
+        self._searcher = ix.searcher()
+        version = gens.schema_version(path)
+        self.needs_rebuild = version != SCHEMA_VERSION
+        if self.needs_rebuild:
+            log.warning("search index %s has schema version %s, expected %s: rebuild it", path, version,
+                        SCHEMA_VERSION)
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            try:
+                self._searcher.close()
+            except Exception:  # already closed, or its files are gone
+                pass
+        self._searcher = None
+        self._facets = self._facets_of = None
+
+    def _follow_pointer(self) -> None:
+        """Opens the live generation when the pointer names another one (another process rebuilt)."""
+        for _ in range(5):
+            name = gens.ensure_current(self.index_dir)
+            if name == self._generation and (self._ix is not None or self.needs_rebuild):
+                return
+            self._open(name)
+            if self._ix is not None or gens.read_pointer(self.index_dir) == name:
+                return
+            time.sleep(0.05)  # the pointer moved while we opened: look again
+
+    def _current(self):
+        """The up-to-date shared searcher (under the read lock), or None when the index is unreadable."""
+        if self._closed:
+            raise RuntimeError("SearchEngine is closed")
+        now = time.monotonic()
+        if self._dirty or now - self._checked >= self.check_interval:
+            self._dirty = False
+            self._checked = now
+            self._follow_pointer()
+            if self._searcher is not None:
+                try:
+                    if not self._searcher.up_to_date():
+                        # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it keeps the readers of segments a
+                        # merge removed, so replaced and deleted documents come back. Without mmap a new
+                        # searcher opens in milliseconds; only the facet data (rebuilt anyway) costs.
+                        self._close_searcher()
+                        self._searcher = self._ix.searcher()
+                except OSError:  # the generation vanished between the pointer check and now
+                    self._generation = None
+                    self._follow_pointer()
+        return self._searcher
+
+    def refresh(self) -> None:
+        """Looks for other processes' commits and rebuilds now rather than within ``check_interval``."""
+        with self._read_lock:
+            self._dirty = True
+            self._current()
+
+    def _facet_data(self, searcher) -> FacetData:
+        if self._facets_of is not searcher:
+            self._facets = FacetData(searcher)
+            self._facets_of = searcher
+        return self._facets
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def _writer(self):
+        """A writer on the live generation, waiting up to ``write_timeout`` for another process's writer."""
+        for _ in range(5):
+            with self._read_lock:
+                self._follow_pointer()
+                ix, name = self._ix, self._generation
+            if ix is None or self.needs_rebuild:
+                raise IndexNeedsRebuildError(
+                    f"the search index in {self.index_dir} needs a rebuild (schema version {SCHEMA_VERSION})")
+            try:
+                writer = ix.writer(timeout=self.write_timeout, delay=0.1)
+            except LockError:
+                raise IndexBusyError(
+                    f"the search index in {self.index_dir} is locked by another writer "
+                    f"(waited {self.write_timeout:g} s): try again when the other crawl or rebuild ends") from None
+            except OSError:  # the generation was deleted by a rebuild: follow the pointer
+                continue
+            if gens.read_pointer(self.index_dir) == name:
+                return writer
+            writer.cancel()  # a rebuild swapped generations while we waited for the lock
+        raise IndexBusyError(f"the search index in {self.index_dir} keeps changing generation")
+
+    def _commit(self, writer, changed: int) -> None:
+        if changed:
+            writer.commit()
+        else:
+            writer.cancel()
+        with self._read_lock:
+            self._dirty = True
+
+    def index(self, docs: Iterable[IndexDocument]) -> int:
+        """Adds or replaces documents by id, in one commit. Returns the number of documents written."""
+        # Whoosh's update_document cannot replace a document added earlier by the same writer, so a batch is
+        # de-duplicated first (the last version of an id wins).
+        batch = {doc.id: doc for doc in docs}
+        if not batch:
+            return 0
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                for doc in batch.values():
+                    writer.update_document(**to_fields(doc))
+            except BaseException:
+                writer.cancel()
+                raise
+            self._commit(writer, len(batch))
+        return len(batch)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Deletes documents by id; returns how many were in the index."""
+        wanted = {i for i in ids if i}
+        if not wanted:
+            return 0
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in wanted)
+            except BaseException:
+                writer.cancel()
+                raise
+            self._commit(writer, deleted)
+        return deleted
+
+    def rebuild(self, docs: Iterable[IndexDocument]) -> int:
+        """Builds a new generation from ``docs`` aside, swaps the pointer to it, then deletes the old one.
+
+        Searches keep answering from the old generation meanwhile; other writers wait (or fail with
+        IndexBusyError) until the swap, then write to the new generation.
+        """
+        with self._write_lock:
+            with self._read_lock:
+                self._follow_pointer()
+                old_ix, old_name = self._ix, self._generation
+            old_lock = old_ix.lock("WRITELOCK") if old_ix is not None else None
+            if old_lock is not None and not _acquire(old_lock, self.write_timeout):
+                raise IndexBusyError(f"the search index in {self.index_dir} is locked by another writer")
+            try:
+                name, new_ix = gens.new_generation(self.index_dir)
+                try:
+                    count = _fill(new_ix, docs)
+                    with gens.swap_lock(self.index_dir):
+                        gens.write_pointer(self.index_dir, name)
+                except BaseException:
+                    new_ix.close()
+                    gens.remove_generation(self.index_dir, name)
+                    raise
+                new_ix.close()
+            finally:
+                if old_lock is not None:
+                    old_lock.release()
+            with self._read_lock:
+                self._open(name)
+                self._checked = time.monotonic()
+            if old_name != name:
+                gens.remove_generation(self.index_dir, old_name)
+        log.info("search index rebuilt: %d documents in %s", count, name)
+        return count
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._read_lock:
+            searcher = self._current()
+            return searcher.doc_count() if searcher is not None else 0
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        page = max(1, req.page)
+        per_page = max(1, min(req.per_page, MAX_PER_PAGE))
+        response = SearchResponse(query=req.q, total=0, page=page, per_page=per_page)
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return response
+            data = self._facet_data(searcher)
+            q = parse(req.q, searcher.schema)
+            found = self._run(searcher, data, q, req, page, per_page)
+            if q is not None and found[0] == 0:
+                any_word = parse(req.q, searcher.schema, any_word=True)
+                if any_word is not None and any_word != q:
+                    fallback = self._run(searcher, data, any_word, req, page, per_page)
+                    if fallback[0]:
+                        q, found, response.notice = any_word, fallback, OR_NOTICE
+            total, counts, top, q = found
+            stored = [(searcher.stored_fields(docnum), score) for docnum, score in top]
+        response.total = total
+        response.results = self._hits(stored, q)
+        selected = {name: getattr(req, name) for name in FACETS}
+        response.facets = {name: facet_values(name, counts[name], selected[name], self.labels) for name in FACETS}
+        return response
+
+    def _run(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
+        """(total, facet counts, [(docnum, score)] of the page, the query that ran) for one query."""
+        try:
+            return self._run_once(searcher, data, q, req, page, per_page)
+        except Exception:  # a query Whoosh cannot run (odd syntax tree): search its plain words instead
+            log.warning("query %r failed; searching its plain words", req.q, exc_info=True)
+            plain = plain_query(req.q, searcher.schema, any_word=isinstance(q, query.Or))
+            plain = None if plain is query.NullQuery else plain
+            return self._run_once(searcher, data, plain, req, page, per_page)
+
+    def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
+        base = data.all_docs if q is None else matching_docs(searcher, q, data.all_docs)
+        matched_by_query = len(base)
+        if req.date_from or req.date_to:
+            low = date_number(req.date_from) or 1
+            high = date_number(req.date_to) or 99_991_231
+            base = data.date_filter(base, low, high)
+        selections = {
+            name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()
+        }
+        matched, counts = disjunctive_counts(data, base, selections)
+        total = len(matched)
+        upto = page * per_page
+        start = upto - per_page
+        if total <= start:
+            top = []
+        elif q is None or req.sort == "date":
+            top = [(d, 0.0) for d in data.newest(matched, upto)[start:]]
+        else:
+            allow = None if total == matched_by_query else set(matched)
+            # limit keeps Whoosh's top-N collector (and block skipping); the total comes from the facet pass.
+            results = searcher.search(q, filter=allow, limit=upto)
+            top = [(docnum, score) for score, docnum in results.top_n[start:upto]]
+        return total, counts, top, q
+
+    def _hits(self, stored: list[tuple[dict, float]], q) -> list[SearchHit]:
+        ids = [fields["id"] for fields, _ in stored]
+        terms = highlight_terms(q)
+        if q is not None:
+            wanted = ids
+        else:  # browsing: the summary's start, or the text's when there is no summary
+            wanted = [fields["id"] for fields, _ in stored if not (fields.get("summary") or "").strip()]
+        texts: dict[str, str] = {}
+        if wanted and self.text_for is not None:
+            try:
+                texts = self.text_for(wanted) or {}
+            except Exception:  # snippets fall back to summaries rather than failing the search
+                log.warning("text_for failed; snippets from summaries", exc_info=True)
+        hits = []
+        for fields, score in stored:
+            regions = split_ids(fields.get("region"))
+            try:
+                found_at = json.loads(fields.get("found_at") or "[]")
+            except ValueError:
+                found_at = []
+            summary = fields.get("summary") or ""
+            sources = [texts.get(fields["id"], ""), summary] if q is not None else [summary, texts.get(fields["id"], "")]
+            hits.append(SearchHit(
+                id=fields["id"],
+                title=fields.get("title") or "",
+                url=fields.get("url") or "",
+                centre=fields.get("centre") or "",
+                region=regions[0] if regions else "",
+                themes=split_ids(fields.get("themes")),
+                type=fields.get("type") or "",
+                published=number_date(fields.get("published")),
+                snippet=make_snippet(sources, terms),
+                found_at=found_at,
+                score=float(score),
+            ))
+        return hits
+
+    def close(self) -> None:
+        with self._read_lock:
+            self._close_searcher()
+            if self._ix is not None:
+                self._ix.close()
+            self._ix = None
+            self._closed = True
+
+
+def _acquire(lock, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if lock.acquire(blocking=False):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+def _fill(ix, docs: Iterable[IndexDocument]) -> int:
+    """Adds ``docs`` to an empty index in one commit; the first version of a repeated id is kept."""
+    seen: set[str] = set()
+    writer = ix.writer()
+    try:
+        for doc in docs:
+            if doc.id in seen:
+                continue
+            seen.add(doc.id)
+            writer.add_document(**to_fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return len(seen)

@@ -1,0 +1,114 @@
+"""Index generations on disk: versioned directories beside each other, and a pointer file naming the live one.
+
+    index_dir/
+      CURRENT                 the name of the live generation, replaced atomically (temp file + os.replace)
+      v-20250101-120000-a1b2c3/   a Whoosh index + crpv-schema.json (the SCHEMA_VERSION it was built with)
+
+A rebuild writes a new generation aside, then swaps the pointer, then deletes the old directory. Readers that
+opened the old generation keep their open file handles (on POSIX a deleted file stays readable while open), and
+every engine follows the pointer the next time it looks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+
+from .schema import SCHEMA_VERSION, build_schema
+
+POINTER = "CURRENT"
+STAMP = "crpv-schema.json"
+SWAP_LOCK = ".swap.lock"
+GENERATION_NAME = re.compile(r"^v-[0-9A-Za-z_.-]+$")
+
+
+def storage(path: Path) -> FileStorage:
+    # Without mmap, opening copies nothing and the query process stays small (1.1 GB → 93 MB at 50k docs).
+    return FileStorage(str(path), supports_mmap=False)
+
+
+def read_pointer(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if GENERATION_NAME.match(name) else None
+
+
+def write_pointer(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{POINTER}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def swap_lock(index_dir: Path) -> Iterator[None]:
+    """Serializes creating and swapping generations across processes (the pointer has one writer at a time)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / SWAP_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def new_generation(index_dir: Path):
+    """Creates an empty, stamped Whoosh index in a new directory; returns (name, index)."""
+    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    path = index_dir / name
+    path.mkdir(parents=True)
+    ix = storage(path).create_index(build_schema())
+    (path / STAMP).write_text(json.dumps({"schema_version": SCHEMA_VERSION}), encoding="utf-8")
+    return name, ix
+
+
+def schema_version(path: Path) -> int | None:
+    try:
+        return int(json.loads((path / STAMP).read_text(encoding="utf-8"))["schema_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def ensure_current(index_dir: Path) -> str:
+    """The live generation's name, creating an empty one on first use."""
+    name = read_pointer(index_dir)
+    if name and (index_dir / name).is_dir():
+        return name
+    with swap_lock(index_dir):
+        name = read_pointer(index_dir)  # another process may have just created it
+        if name and (index_dir / name).is_dir():
+            return name
+        name, ix = new_generation(index_dir)
+        ix.close()
+        write_pointer(index_dir, name)
+        return name
+
+
+def remove_generation(index_dir: Path, name: str | None) -> None:
+    if name and GENERATION_NAME.match(name):
+        shutil.rmtree(index_dir / name, ignore_errors=True)
