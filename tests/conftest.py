@@ -59,3 +59,26 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def free_demo_port(addresses: int = 5) -> int:
+    """A port free on 127.0.0.2…127.0.0.(1+addresses), so that concurrent test runs never collide."""
+    import random
+    import socket
+
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 40000)
+        sockets = []
+        try:
+            for n in range(addresses):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind((f"127.0.0.{2 + n}", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free port for the demo network")

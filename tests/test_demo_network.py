@@ -18,6 +18,7 @@ import pypdf
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from conftest import free_demo_port
 
 from crpv_watch.demo import DemoNetwork
 from crpv_watch.demo import pdfs as demo_pdfs
@@ -25,7 +26,7 @@ from crpv_watch.demo.compose import build_docs
 from crpv_watch.settings import PACKAGE_DATA, PROJECT_ROOT
 from crpv_watch.sources import load_sources
 
-PORT = 18821  # not 8800: a running `make run` must not collide with the tests
+PORT = free_demo_port()  # not 8800: a running `make run` (or another test run) must not collide
 PAGINATION_CLASSES = {"page-numbers", "lien_pagination", "pager__item", "next"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import fast_settings
+from conftest import fast_settings, free_demo_port
 
 from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.crawl.run import CrawlRunner
@@ -18,7 +18,7 @@ from crpv_watch.services import Services
 from crpv_watch.store import repo
 from crpv_watch.store.models import Document, Place
 
-DEMO_PORT = 18810
+DEMO_PORT = free_demo_port()
 
 
 @pytest.fixture(scope="module")

@@ -54,32 +54,46 @@ class ElisionFilter(Filter):
 class HyphenSplitFilter(Filter):
     """Keeps a hyphenated word whole (tiers-lieu) and also yields its parts, so both forms match.
 
-    When indexing, the whole word (tierslieu) and the parts (tiers, lieu) are all yielded, each with exact
-    character offsets for highlighting; the stop filter after this one renumbers positions, so a phrase
-    "tiers lieu" also matches "tiers-lieu". A query yields only the parts: "tiers-lieu" must find documents
-    that write "tiers lieu", which hold the parts but not the whole word.
+    When indexing, the whole word (tierslieu) shares the position of the first part and the parts (tiers,
+    lieu) take consecutive positions, the words after them shifted along: a phrase "maire vingt-deux
+    propositions" then matches as typed, and "tiers lieu" matches "tiers-lieu". A query yields only the
+    parts: "tiers-lieu" must find documents that write "tiers lieu", which hold the parts but not the whole
+    word. Runs after the stop filter (which numbers positions), so it drops stop-word parts itself.
     """
 
+    def __init__(self, stoplist=frozenset()):
+        self.stoplist = stoplist
+
     def __call__(self, tokens):
+        shift = 0
         for t in tokens:
+            positions = getattr(t, "positions", False)
+            if positions:
+                t.pos += shift
             if "-" not in t.text:
                 yield t
                 continue
             text = t.text
             chars = getattr(t, "chars", False)
             start = t.startchar if chars else 0
+            first_pos = t.pos if positions else 0
             if t.mode != "query":
                 t.text = text.replace("-", "")
                 yield t
             offset = 0
+            n = 0
             for part in text.split("-"):
-                if part:
+                if part and part not in self.stoplist:
                     t.text = part
+                    if positions:
+                        t.pos = first_pos + n
                     if chars:
                         t.startchar = start + offset
                         t.endchar = t.startchar + len(part)
+                    n += 1
                     yield t
                 offset += len(part) + 1
+            shift += max(n - 1, 0)
 
 
 _stemmer = FrenchStemmer()
@@ -104,8 +118,8 @@ def french_analyzer(stem: bool = True):
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
         | ElisionFilter()
-        | HyphenSplitFilter()
         | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1)
+        | HyphenSplitFilter(FRENCH_STOP_WORDS)
         | CharsetFilter(accent_map)
     )
     if stem:
