@@ -117,6 +117,10 @@ class Tags:
     pillars: list[str] = field(default_factory=list)
     doctype: str = "actualite"
     doctype_explanation: list[dict[str, Any]] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)  # department codes named in the text ("93", "974")
+    qpvs: list[str] = field(default_factory=list)  # QPV codes named unambiguously ("QN09307M")
+    # [{"kind": "department"|"commune"|"qpv", "value", "label", "signals": [{"signal", "field", "count"}]}]
+    territory_explanation: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def theme_ids(self) -> list[str]:
@@ -142,3 +146,5 @@ class IndexDocument:
     language: str | None = None
     found_at: list[dict[str, str]] = field(default_factory=list)  # [{"url", "centre"}]
     content_type: str = "text/html"
+    departments: list[str] = field(default_factory=list)  # department codes named in the text
+    qpvs: list[str] = field(default_factory=list)  # QPV codes named in the text

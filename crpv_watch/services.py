@@ -28,6 +28,12 @@ class Services:
         return Vocabulary.load(self.settings.themes_path, self.settings.doctypes_path)
 
     @cached_property
+    def qpv_names(self) -> dict[str, str]:
+        from .tagging.territory import qpv_names
+
+        return qpv_names()
+
+    @cached_property
     def sources(self) -> list:
         from .sources import load_sources
 
@@ -48,6 +54,13 @@ class Services:
             return vocab.doctype_label(value)
         if facet == "region":
             return vocab.region_label(value)
+        if facet == "department":  # codes overlap with regions' ("93"): look departments up first
+            dept = vocab.departments.get(value)
+            return f"{getattr(dept, 'name', dept)} ({value})" if dept else value
+        if facet == "qpv":
+            return self.qpv_names.get(value, value)
+        if facet == "pillar":
+            return vocab.pillar_label(value)
         if facet == "centre":
             try:
                 src = self.source(value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from crpv_watch.items import ExtractedDocument
@@ -241,20 +239,24 @@ def test_empty_and_english_documents(tagger):
     assert english.themes == [] and english.pillars == []
 
 
-def test_long_document_tags_quickly(tagger):
-    _, _, themes = CASES["actes"]
+def test_long_document_is_tagged_sensibly(tagger):
+    # Speed is measured in bench/tagging.py --timing, never asserted here.
     page = " ".join(d.text for d, _, _ in CASES.values())
     text = (page + "\n") * (300 * 3000 // len(page) + 1)  # ≈ 300 pages of 3,000 characters
-    long = doc("Rapport final de l'évaluation", text, pdf=True)
-    tagger.tag(doc("échauffement", page))
-    start = time.perf_counter()
-    tags = tagger.tag(long)
-    assert time.perf_counter() - start < 1.5
+    tags = tagger.tag(doc("Rapport final de l'évaluation", text, pdf=True))
     assert 1 <= len(tags.themes) <= Tagger.max_themes
-    twenty = doc("Rapport", text[: 20 * 3000])
-    start = time.perf_counter()
-    tagger.tag(twenty)
-    assert time.perf_counter() - start < 0.25
+    assert tags.doctype in tagger.vocabulary.doctypes
+    assert len(tags.departments) <= 8 and len(tags.qpvs) <= 10
+
+
+def test_acronyms_in_another_sense(tagger):
+    # Capitalised words that are acronyms of the field elsewhere: a pharmacy, a car, a computer, a chemistry lab.
+    text = ("Le PRE-ventif du laboratoire : la CAF (capacité d'absorption de fluide) et le GUP (gel ultra-pur) ont "
+            "été testés. Le modèle ASV de la voiture, le processeur ANRU-X et la norme QPV-12 de l'industrie. "
+            "Les résultats du CLAS (contrôle logistique avancé des stocks) sont publiés.")
+    tags = tagger.tag(doc("Essais techniques du trimestre", text))
+    assert len(tags.themes) <= 1, [(t.theme_id, t.explanation) for t in tags.themes]
+    assert tags.qpvs == []
 
 
 def test_prior_does_not_lift_a_passing_mention_in_a_long_text(tagger):

@@ -11,10 +11,10 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..crawl.dedup import canonicalize, near_duplicate, simhash, text_hash
+from ..crawl.dedup import canonicalize, hash_normalized, near_duplicate, normalize_text, simhash_normalized
 from ..items import ExtractedDocument, FetchResult, Tags
 from .models import Document, DocumentTheme, Place, utcnow
 from .repo import apply_overrides, document_id_for, enqueue_index, overrides_for, place_by_url
@@ -42,13 +42,17 @@ class SourceRef:
     rank: int = 0
 
 
-def record_unchanged(session: Session, url: str, fetch: FetchResult | None = None) -> str | None:
-    """A known URL answered 304 (or was not refetched): refresh its bookkeeping, reactivate it if it was removed."""
+def record_unchanged(session: Session, url: str, fetch: FetchResult | None = None,
+                     feed_updated: str | None = None) -> str | None:
+    """A known URL answered 304 (or was not refetched): refresh its bookkeeping, reactivate it if it was removed.
+    ``feed_updated`` (the feed's or sitemap's stamp) is kept so that the next run skips it without a request."""
     place = place_by_url(session, url)
     if place is None:
         return None
     place.last_seen_at = utcnow()
     place.gone_count = 0
+    if feed_updated:
+        place.feed_updated = feed_updated
     if fetch is not None:
         place.http_status = fetch.status
         place.etag = fetch.etag or place.etag
@@ -91,7 +95,9 @@ def ingest(
     ranks: dict[str, int] | None = None,
 ) -> IngestResult:
     text = extracted.text
-    thash = text_hash(text)
+    normalized = normalize_text(text)  # once: the text hash and the simhash both start from it
+    thash = hash_normalized(normalized)
+    shash = simhash_normalized(normalized) if text else None
     place = place_by_url(session, url)
     if place is not None:
         _refresh_place(place, fetch, feed_updated)
@@ -99,15 +105,15 @@ def ingest(
         if doc.content_hash == thash and doc.status != "removed":
             return IngestResult("unchanged", doc.id)
         was_removed = doc.status == "removed"
-        _fill(doc, extracted, thash)
-        _retag(session, doc, tags)
+        _fill(doc, extracted, thash, shash)
+        retag(session, doc, tags)
         if was_removed:
             doc.status = "active"
         enqueue_index(session, [doc.id])
         return IngestResult("updated", doc.id)
 
     canonical = canonicalize(extracted.canonical_url or url)
-    doc = _find_same(session, canonical, thash, text)
+    doc = _find_same(session, canonical, thash, shash, len(text))
     new_place = Place(source_id=source.id, url=url, first_seen_at=utcnow())
     _refresh_place(new_place, fetch, feed_updated)
     if doc is not None:
@@ -118,27 +124,29 @@ def ingest(
 
     doc = Document(id=document_id_for(canonical), canonical_url=canonical, source_id=source.id,
                    from_first_crawl=first_crawl, first_seen_at=utcnow(), status="active", meta={})
-    _fill(doc, extracted, thash)
+    _fill(doc, extracted, thash, shash)
     doc.places.append(new_place)
     session.add(doc)
-    _retag(session, doc, tags)
+    retag(session, doc, tags)
     enqueue_index(session, [doc.id])
     return IngestResult("new", doc.id)
 
 
-def _find_same(session: Session, canonical: str, thash: str, text: str) -> Document | None:
+def _find_same(session: Session, canonical: str, thash: str, shash: int | None, length: int) -> Document | None:
     doc = session.scalar(select(Document).where(Document.canonical_url == canonical))
     if doc is None:
         doc = session.scalar(select(Document).where(Document.content_hash == thash).limit(1))
-    if doc is None and len(text) >= 200:
-        # Near duplicates: the same article republished with a changed intro or footer.
-        target = simhash(text)
-        low, high = int(len(text) * 0.8), int(len(text) * 1.25)
-        rows = session.execute(select(Document.id, Document.simhash, Document.text)
-                               .where(Document.simhash.is_not(None))).all()
+    if doc is None and shash is not None and length >= 200:
+        # Near duplicates: the same article republished with a changed intro or footer. Only the 64-bit
+        # simhashes are read (loading every text made each new document cost O(size of the store)); the
+        # length check, on the rare simhash matches, is computed by the database.
+        low, high = int(length * 0.8), int(length * 1.25)
+        rows = session.execute(select(Document.id, Document.simhash).where(Document.simhash.is_not(None))).all()
         for row in rows:
-            if near_duplicate(target, row.simhash) and low <= len(row.text) <= high:
-                return session.get(Document, row.id)
+            if near_duplicate(shash, row.simhash):
+                other = session.scalar(select(func.length(Document.text)).where(Document.id == row.id)) or 0
+                if low <= other <= high:
+                    return session.get(Document, row.id)
     return doc
 
 
@@ -163,7 +171,7 @@ def _refresh_place(place: Place, fetch: FetchResult, feed_updated: str | None) -
         place.feed_updated = feed_updated
 
 
-def _fill(doc: Document, ex: ExtractedDocument, thash: str) -> None:
+def _fill(doc: Document, ex: ExtractedDocument, thash: str, shash: int | None) -> None:
     doc.title = ex.title or doc.title or ex.url
     doc.text = ex.text
     doc.summary = ex.summary
@@ -174,13 +182,23 @@ def _fill(doc: Document, ex: ExtractedDocument, thash: str) -> None:
     doc.pages = ex.pages
     doc.ocr = ex.ocr
     doc.content_hash = thash
-    doc.simhash = simhash(ex.text) if ex.text else None
+    doc.simhash = shash
     doc.updated_at = utcnow()
+    meta = dict(doc.meta or {})  # a new dict: in-place changes to a JSON column are not tracked
+    if ex.attachments or "attachments" in meta:
+        meta["attachments"] = list(ex.attachments)  # replayed by the crawl when the page is unchanged
+        doc.meta = meta
 
 
-def _retag(session: Session, doc: Document, tags: Tags) -> None:
+def retag(session: Session, doc: Document, tags: Tags) -> None:
+    """Replace the tagger's decisions on ``doc``, then replay the editors' overrides over them (they win)."""
     doc.themes = [DocumentTheme(theme_id=t.theme_id, score=round(t.score, 4), origin="tagger",
                                 explanation=t.explanation) for t in tags.themes]
     doc.doctype = tags.doctype
     doc.doctype_explanation = tags.doctype_explanation
+    doc.departments = list(tags.departments)
+    doc.qpvs = list(tags.qpvs)
+    # A new dict, so that SQLAlchemy sees the JSON column change.
+    doc.meta = {**(doc.meta or {}), "territory_explanation": tags.territory_explanation}
     apply_overrides(doc, overrides_for(session, doc.id))
+

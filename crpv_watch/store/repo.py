@@ -56,6 +56,8 @@ def to_index_document(doc: Document, regions_of: dict[str, list[str]],
         language=doc.language,
         found_at=found_at,
         content_type=doc.content_type,
+        departments=list(doc.departments or []),
+        qpvs=list(doc.qpvs or []),
     )
 
 

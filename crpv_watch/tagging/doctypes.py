@@ -1,6 +1,8 @@
 """Document type from doctypes.yaml signals.
 
-Evidence levels, strongest first: title, URL, start of the body. The strongest level with any match decides;
+Evidence levels, strongest first: title, URL, the text naming its own genre at its start ("ce rapport", "cette
+note", "ce film": `body_self_signals`, matched as written, one is enough), other signals at the start of the body
+(two distinct ones needed). The strongest level with any match decides;
 within it the type whose signals cover more of the title (or URL) wins — so "rapport d'activité" beats the bare
 "rapport" of etude_rapport and "La lettre n°140" beats the "n°" of revue_cahier — and the precedence list of
 doctypes.yaml breaks ties (first wins). A few cheap rules from the `disambiguation` notes follow.
@@ -15,7 +17,9 @@ from ..items import ExtractedDocument
 from .matching import AcronymIndex, PhraseIndex, doc_terms, fold, is_acronym_like
 from .thesaurus import FALLBACK_DOCTYPE, Vocabulary
 
-LEVELS = ("title", "url", "body")
+LEVELS = ("title", "url", "self", "body")
+# Field shown in explanations: the self-naming phrases are found in the body.
+LEVEL_FIELD = {"title": "title", "url": "url", "self": "body", "body": "body"}
 # Body signals that must not be the only body evidence of a type (doctypes.yaml disambiguation notes).
 NOT_ALONE = {"offre_emploi": {"date limite de candidature"}}
 # Reports by these authors are studies, even when called "rapport annuel".
@@ -38,17 +42,19 @@ class DoctypeClassifier:
     def __init__(self, vocabulary: Vocabulary):
         self.vocabulary = vocabulary
         self.order = {d.id: d.rank for d in vocabulary.doctypes.values()}
-        self._phrases = {"title": PhraseIndex(), "title_weak": PhraseIndex(), "body": PhraseIndex()}
-        self._acronyms = {"title": AcronymIndex(), "title_weak": AcronymIndex(), "body": AcronymIndex()}
+        kinds = ("title", "title_weak", "self", "body")
+        self._phrases = {kind: PhraseIndex() for kind in kinds}
+        self._acronyms = {kind: AcronymIndex() for kind in kinds}
         self._url: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
         for d in vocabulary.doctypes.values():
             for kind, signals in (("title", d.title_signals), ("title_weak", d.title_signals_weak),
-                                  ("body", d.body_signals)):
+                                  ("self", d.body_self_signals), ("body", d.body_signals)):
                 for signal in signals:
                     if is_acronym_like(signal):
                         self._acronyms[kind].add(signal, (d.id, signal))
                     else:
-                        self._phrases[kind].add(signal, (d.id, signal))
+                        # "ce rapport" as written: analysed, it would be every "rapport".
+                        self._phrases[kind].add(signal, (d.id, signal), literal=kind == "self")
             for signal in d.url_signals:
                 tokens = tuple(url_tokens(signal))
                 if tokens:
@@ -63,13 +69,15 @@ class DoctypeClassifier:
         if not text.strip():
             return hits, covered
         terms = doc_terms(text)
-        masked: set[int] = set()
+        masked: dict[str, list[tuple[int, int]]] = defaultdict(list)
         if kind == "body":
-            # "chargé de mission" in a body is not the "missions" heading of a job offer.
-            masked = {i for start, end, _ in self._phrases["title_weak"].find(terms) for i in range(start, end)}
+            # "chargé de mission" in a body is not the "missions" heading of a job offer: a body match inside a
+            # weak title phrase of the same type is dropped (the longer "programme détaillé" is kept).
+            for start, end, (doctype, _) in self._phrases["title_weak"].find(terms):
+                masked[doctype].append((start, end))
         last_end: dict[str, int] = {}  # "guide pratique" is one signal, not also "guide"
         for start, end, (doctype, signal) in self._phrases[kind].find(terms):
-            if start < last_end.get(doctype, 0) or start in masked:
+            if start < last_end.get(doctype, 0) or any(s <= start and end <= e for s, e in masked.get(doctype, ())):
                 continue
             last_end[doctype] = end
             hits[doctype][signal] += 1
@@ -99,6 +107,7 @@ class DoctypeClassifier:
         is_pdf = doc.content_type == "application/pdf"
         body = "\n".join(t for t in (doc.summary, doc.text) if t)[: self.pdf_body_chars if is_pdf else self.body_chars]
         body_hits, body_cov = self._text_hits("body", body)
+        self_hits, self_cov = self._text_hits("self", body)
         title_hits, title_cov = self._text_hits("title", doc.title or "")
         # Weak title words ("chargé de mission", "poste") only count with body support of the same type.
         weak_hits, weak_cov = self._text_hits("title_weak", doc.title or "")
@@ -114,7 +123,8 @@ class DoctypeClassifier:
         url_hits, url_cov = self._url_hits(doc.url)
         if is_pdf:
             url_hits.pop(FALLBACK_DOCTYPE, None)
-        return {"title": (title_hits, title_cov), "url": (url_hits, url_cov), "body": (body_hits, body_cov)}
+        return {"title": (title_hits, title_cov), "url": (url_hits, url_cov), "self": (self_hits, self_cov),
+                "body": (body_hits, body_cov)}
 
     def classify(self, doc: ExtractedDocument) -> tuple[str, list[dict]]:
         evidence = self.evidence(doc)
@@ -130,7 +140,7 @@ class DoctypeClassifier:
             if doc.content_type == "application/pdf" and self.pdf_fallback in self.vocabulary.doctypes:
                 return self.pdf_fallback, [{"signal": "PDF sans autre signal", "field": "content_type", "count": 1}]
             return FALLBACK_DOCTYPE, [{"signal": "aucun signal de type", "field": "fallback", "count": 0}]
-        explanation = [{"signal": signal, "field": level, "count": n}
+        explanation = [{"signal": signal, "field": LEVEL_FIELD[level], "count": n}
                        for level in LEVELS for signal, n in evidence[level][0].get(winner, {}).items()]
         if rule:
             explanation.append({"signal": rule, "field": "rule", "count": 1})
@@ -146,6 +156,13 @@ class DoctypeClassifier:
             return "actes_compte_rendu", "passé composé sans inscription → actes"
         if winner == "actes_compte_rendu" and "agenda_evenement" in candidates and future and not past:
             return "agenda_evenement", "inscription sans passé composé → agenda"
+        # "Comment … ?" only asks a question: a genre noun of the title ("Note : … comment ça marche ?") wins.
+        if winner == "guide_methodologique" and set(evidence["title"][0].get(winner, {})) == {"comment"} \
+                and len(candidates) > 1:
+            covered = evidence["title"][1]
+            other = min((d for d in candidates if d != winner),
+                        key=lambda d: (-len(covered[d]), self.order.get(d, 99), d))
+            return other, "« comment … » n'est qu'une question : le genre nommé dans le titre l'emporte"
         # A "comment … ?" title is a webinar synthesis when the body reports an event.
         if winner == "guide_methodologique" and set(evidence["title"][0].get(winner, {})) == {"comment"} \
                 and raw_body.get("actes_compte_rendu"):

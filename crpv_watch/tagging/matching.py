@@ -85,8 +85,9 @@ class PhraseIndex:
         self._by_first: dict[str, list[tuple[tuple[str, ...], Hashable]]] = {}
         self._literal: list[tuple[re.Pattern, Hashable]] = []
 
-    def add(self, phrase: str, key: Hashable) -> bool:
-        if is_literal(phrase):
+    def add(self, phrase: str, key: Hashable, literal: bool = False) -> bool:
+        """Index ``phrase``; ``literal`` forces matching as written (folded), as ``is_literal`` phrases are."""
+        if literal or is_literal(phrase):
             words = [re.escape(w) for w in re.split(r"[\s\-]+", fold(phrase).strip()) if w]
             pattern = re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)")
             self._literal.append((pattern, key))

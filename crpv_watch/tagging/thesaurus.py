@@ -27,8 +27,8 @@ THEMES_TOP = ("version", "language", "pillars", "themes", "anct_crpv_activity_ca
 PILLAR_KEYS = ("id", "label", "keywords", "acronyms", "ambiguous", "weak", "notes")
 THEME_KEYS = ("id", "label", "kind", "parent", "keywords", "acronyms", "ambiguous", "weak", "notes")
 DOCTYPES_TOP = ("version", "language", "precedence", "doctypes", "file_format_hints")
-DOCTYPE_KEYS = ("id", "label", "title_signals", "title_signals_weak", "url_signals", "body_signals", "observed",
-                "disambiguation", "note")
+DOCTYPE_KEYS = ("id", "label", "title_signals", "title_signals_weak", "url_signals", "body_self_signals",
+                "body_signals", "observed", "disambiguation", "note")
 REGIONS_TOP = ("meta", "regions_metropole", "regions_outre_mer", "other_territories_with_qpv", "qpv_reference")
 REGION_KEYS = ("insee_code", "iso_3166_2", "name", "zone", "chef_lieu_insee", "departments", "aliases",
                "former_regions_pre_2016", "crpv", "note")
@@ -63,6 +63,7 @@ class DocType:
     title_signals: tuple[str, ...] = ()
     title_signals_weak: tuple[str, ...] = ()  # title evidence only with a body signal of the same type
     url_signals: tuple[str, ...] = ()
+    body_self_signals: tuple[str, ...] = ()  # the text naming its own genre ("ce rapport"): one is evidence
     body_signals: tuple[str, ...] = ()
     rank: int = 0  # position in `precedence`: lower wins
     disambiguation: str = ""
@@ -218,7 +219,8 @@ def _parse_doctypes(chk: Checker, data: Any) -> tuple[dict[str, DocType], list[s
         fields = {"label": chk.string(entry, "label", ident, required=True, owner_kind="doctype") or ident,
                   "disambiguation": chk.string(entry, "disambiguation", ident, owner_kind="doctype") or "",
                   "note": chk.string(entry, "note", ident, owner_kind="doctype") or ""}
-        for key in ("title_signals", "title_signals_weak", "url_signals", "body_signals", "observed"):
+        for key in ("title_signals", "title_signals_weak", "url_signals", "body_self_signals", "body_signals",
+                    "observed"):
             values = tuple(chk.string_list(entry, key, ident, "doctype") or ())
             if key != "observed":
                 fields[key] = values
