@@ -67,6 +67,8 @@ class Settings:
     max_pages_per_source: int = 500
     max_depth: int = 3
     crawl_concurrency: int = 4  # hosts crawled in parallel
+    max_crawl_delay: float = 60.0  # a robots.txt Crawl-delay beyond this postpones the source's crawl
+    writer_lock_timeout: float = 60.0  # seconds a second writing process (crawl, purge…) waits before failing
     pdf_timeout: float = 60.0
     pdf_memory_mb: int = 1024
     pdf_workers: int = 2
@@ -76,6 +78,17 @@ class Settings:
     mail_from: str = "crpv-watch <veille@example.org>"
     digest_max_age_days: int = 30
     timezone: str = "Europe/Paris"
+    digest_cron: str = "mon 07:00"  # weekly digests: day and time (Europe/Paris); daily ones at the same time
+    digest_send_empty: bool = False  # send a digest even when nothing is new
+    digest_max_per_alert: int = 20  # documents listed per alert; the rest is one link to the search
+    mail_rate_per_minute: float = 60.0  # throttle of the digest sender
+    mail_max_retries: int = 3  # transient (4xx, connection) failures retried in one run before the next run
+    mail_retry_delay: float = 5.0  # seconds, doubled at each retry
+    mail_max_bounces: int = 3  # consecutive permanent (5xx) failures before an address is no longer mailed
+    mail_timeout: float = 30.0
+    subscribe_rate_limit: int = 10  # subscribe form posts per client address and hour
+    confirm_token_hours: int = 72  # life of the confirmation link
+    link_token_days: int = 400  # life of the manage and unsubscribe links of a mail
 
     extra: dict[str, Any] = field(default_factory=dict)
 

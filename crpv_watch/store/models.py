@@ -17,11 +17,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 
 def utcnow() -> dt.datetime:
@@ -244,3 +246,77 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(2000), default="")  # document id, source id, user e-mail…
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# -- Subscriptions and digests (crpv_watch/digest) -----------------------------------------------------------
+
+
+class Subscriber(Base):
+    """An e-mail address that receives one digest per period for all its alerts. No account, no password:
+    signed links in each mail prove ownership."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # pending: never confirmed; active; paused: kept but not mailed; unsubscribed; bouncing: too many
+    # permanent delivery failures, no longer mailed.
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending", index=True)
+    frequency: Mapped[str] = mapped_column(String(10), default="weekly", server_default="weekly")  # weekly|daily
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # GDPR: when and where consent was given (e.g. "site:/abonnement", "site:recherche", "cli").
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    consent_source: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # window end of the last digest sent
+    bounce_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # consecutive 5xx
+    last_bounce: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    alerts: Mapped[list[Alert]] = relationship(back_populates="subscriber", cascade="all, delete-orphan",
+                                               order_by="Alert.id")
+
+
+class Alert(Base):
+    """Saved search parameters (the ``SearchRequest`` ones), so any search page can become an alert."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # confirmed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(200), default="", server_default="")  # consent source
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
+
+
+class Digest(Base):
+    """One digest of one subscriber for one period: the exactly-once record of the sender.
+
+    ``message`` keeps the exact bytes handed to SMTP while the digest is not yet ``sent``, so a rerun resends the
+    very same message (same Message-ID, same content) and never a second, different one.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscriber_id", "period", name="uq_digests_subscriber_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(20))  # 2026-W48 (weekly, Europe/Paris) or 2026-11-27 (daily)
+    # sending | sent | failed (transient, retried) | bounced (permanent) | empty (nothing new, nothing sent)
+    status: Mapped[str] = mapped_column(String(20), default="sending", server_default="sending", index=True)
+    message_id: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_start: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    subscriber: Mapped[Subscriber] = relationship()

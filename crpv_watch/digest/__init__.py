@@ -1,0 +1,1 @@
+"""Subscriptions and alert digests: who subscribed to what, which new documents match, the mail, the sending."""
