@@ -76,13 +76,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, editors, pages, search
+    from . import api, auth, curation, editors, pages, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(editors.bp)
+    app.register_blueprint(curation.bp)
+    from . import admin, editors_crawl, editors_documents, editors_sources, health  # noqa: E402
+
+    app.register_blueprint(admin.bp)  # after auth: its session check needs the loaded user
+    app.register_blueprint(editors_sources.bp)
+    app.register_blueprint(editors_documents.bp)
+    app.register_blueprint(editors_crawl.bp)
+    app.register_blueprint(health.bp)
+    from . import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
+    subscriptions.register(app)
+    from . import editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
+    app.register_blueprint(editors_queries.bp)
 
 
 def _static_url(filename: str) -> str:

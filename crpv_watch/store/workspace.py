@@ -1,0 +1,204 @@
+"""Queries of the editors' workspace: source health, overview counts, document lists, the review queue, merges.
+
+Kept apart from ``repo.py`` (the crawl's queries) so the two can change independently; only ``store/`` talks SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, Place, TagOverride, utcnow
+from .repo import enqueue_index
+
+STATUSES = ("active", "hidden", "removed", "purged")
+# A tagger theme below this score passed the tagger's threshold (1.75) by little: worth a human look.
+UNCERTAIN_SCORE = 2.5
+HISTORY_RUNS = 10  # runs looked at to count consecutive failures
+
+
+@dataclass
+class SourceHealth:
+    source_id: str
+    last_run_id: int | None = None
+    last_started: dt.datetime | None = None
+    last_finished: dt.datetime | None = None
+    last_status: str | None = None  # completed | failed | running | None (never crawled)
+    last_counts: dict[str, int] = field(default_factory=dict)
+    last_failed: bool = False
+    failures_in_a_row: int = 0
+    documents: int = 0
+    new_this_week: int = 0
+    errors: list[CrawlError] = field(default_factory=list)
+
+
+def run_failed(row: CrawlRunSource) -> bool:
+    """A run failed for a source when it broke, or when it met errors and nothing else (site down, feed gone)."""
+    worked = row.new + row.updated + row.unchanged + row.duplicates + row.skipped + row.removed
+    return row.status == "failed" or (row.error_count > 0 and worked == 0)
+
+
+def source_health(session: Session, source_ids: list[str], now: dt.datetime | None = None,
+                  error_limit: int = 20) -> dict[str, SourceHealth]:
+    now = now or utcnow()
+    out = {sid: SourceHealth(sid) for sid in source_ids}
+    if not source_ids:
+        return out
+    rows = session.execute(
+        select(CrawlRunSource, CrawlRun.started_at)
+        .join(CrawlRun, CrawlRun.id == CrawlRunSource.run_id)
+        .where(CrawlRunSource.source_id.in_(source_ids))
+        .order_by(CrawlRunSource.run_id.desc())).all()
+    history: dict[str, list] = {}
+    for row, started in rows:
+        if len(history.setdefault(row.source_id, [])) < HISTORY_RUNS:
+            history[row.source_id].append((row, started))
+    for sid, runs in history.items():
+        h = out[sid]
+        last, started = runs[0]
+        h.last_run_id, h.last_started, h.last_finished, h.last_status = last.run_id, started, last.finished_at, \
+            last.status
+        h.last_counts = {k: getattr(last, k) for k in ("fetched", "new", "updated", "unchanged", "duplicates",
+                                                       "skipped", "removed", "error_count")}
+        h.last_failed = run_failed(last)
+        for row, _ in runs:
+            if not run_failed(row):
+                break
+            h.failures_in_a_row += 1
+        h.errors = list(session.scalars(select(CrawlError).where(CrawlError.run_id == last.run_id,
+                                                                 CrawlError.source_id == sid)
+                                        .order_by(CrawlError.id).limit(error_limit)))
+    # Documents found at a source (any of their places), and new ones first found there this week.
+    for sid, n in session.execute(
+            select(Place.source_id, func.count(distinct(Place.document_id)))
+            .join(Document, Document.id == Place.document_id)
+            .where(Place.source_id.in_(source_ids), Document.status == "active").group_by(Place.source_id)):
+        out[sid].documents = n
+    week_ago = now - dt.timedelta(days=7)
+    for sid, n in session.execute(
+            select(Document.source_id, func.count()).where(Document.source_id.in_(source_ids),
+                                                           Document.first_seen_at >= week_ago,
+                                                           Document.status == "active")
+            .group_by(Document.source_id)):
+        out[sid].new_this_week = n
+    return out
+
+
+def error_count(session: Session, run_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run_id)) or 0
+
+
+def runs_page(session: Session, limit: int = 20, offset: int = 0) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
+                                .options(selectinload(CrawlRun.sources))))
+
+
+def get_run(session: Session, run_id: int) -> CrawlRun | None:
+    return session.get(CrawlRun, run_id, options=[selectinload(CrawlRun.sources), selectinload(CrawlRun.errors)])
+
+
+def running_runs(session: Session) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)))
+
+
+# -- overview --------------------------------------------------------------------------------------------------
+def overview(session: Session, months: int = 12, now: dt.datetime | None = None) -> dict:
+    active = Document.status == "active"
+    by_centre = dict(session.execute(select(Document.source_id, func.count()).where(active)
+                                     .group_by(Document.source_id).order_by(func.count().desc())).all())
+    by_theme = dict(session.execute(select(DocumentTheme.theme_id, func.count())
+                                    .join(Document, Document.id == DocumentTheme.document_id).where(active)
+                                    .group_by(DocumentTheme.theme_id).order_by(func.count().desc())).all())
+    by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
+    # Month of publication when known, else of discovery; grouped here to stay portable across databases.
+    now = now or utcnow()
+    start = (now.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1).date()
+    months_count: Counter[str] = Counter()
+    for published, seen in session.execute(select(Document.published, Document.first_seen_at).where(active)):
+        day = published or seen.date()
+        if day >= start:
+            months_count[day.strftime("%Y-%m")] += 1
+    featured = session.scalar(select(func.count()).select_from(Document).where(active, Document.featured)) or 0
+    return {"by_centre": by_centre, "by_theme": by_theme, "by_status": by_status,
+            "by_month": sorted(months_count.items()), "featured": featured}
+
+
+# -- document lists --------------------------------------------------------------------------------------------
+def _filtered(stmt: Select, status: str | None, featured: bool | None, q: str | None,
+              source_id: str | None) -> Select:
+    if status:
+        stmt = stmt.where(Document.status == status)
+    if featured is not None:
+        stmt = stmt.where(Document.featured.is_(featured))
+    if source_id:
+        stmt = stmt.where(Document.source_id == source_id)
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Document.title.ilike(like, escape="\\"), Document.id == q,
+                              Document.canonical_url.ilike(like, escape="\\")))
+    return stmt
+
+
+def list_documents(session: Session, *, status: str | None = None, featured: bool | None = None,
+                   q: str | None = None, source_id: str | None = None, limit: int = 25,
+                   offset: int = 0) -> tuple[int, list[Document]]:
+    total = session.scalar(_filtered(select(func.count()).select_from(Document), status, featured, q,
+                                     source_id)) or 0
+    docs = session.scalars(_filtered(select(Document), status, featured, q, source_id)
+                           .order_by(Document.first_seen_at.desc(), Document.id).limit(limit).offset(offset)
+                           .options(selectinload(Document.themes))).all()
+    return total, list(docs)
+
+
+def featured_documents(session: Session) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.status == "active", Document.featured)
+                                .order_by(Document.first_seen_at.desc()).options(selectinload(Document.themes))))
+
+
+def review_queue(session: Session, limit: int = 25, offset: int = 0) -> tuple[int, list[Document]]:
+    """Searchable documents whose tagging is uncertain (no theme, or only weak tagger themes), not yet seen
+    by an editor (no override, not marked reviewed), oldest first."""
+    best = (select(DocumentTheme.document_id, func.max(DocumentTheme.score).label("best"))
+            .group_by(DocumentTheme.document_id).subquery())
+    touched = select(TagOverride.document_id)
+    cond = [Document.status == "active", Document.id.not_in(touched),
+            or_(best.c.best.is_(None), best.c.best < UNCERTAIN_SCORE)]
+    base = select(Document).outerjoin(best, best.c.document_id == Document.id).where(*cond)
+    candidates = session.scalars(base.order_by(Document.first_seen_at, Document.id)
+                                 .options(selectinload(Document.themes))).all()
+    # ``reviewed`` lives in the JSON meta column: filtered here, where JSON functions need not be portable.
+    pending = [d for d in candidates if not (d.meta or {}).get("reviewed")]
+    return len(pending), pending[offset:offset + limit]
+
+
+def uncertain_reason(doc: Document) -> str:
+    if not doc.themes:
+        return "aucun thème"
+    best = max(t.score for t in doc.themes)
+    return f"score faible ({best:.2f})"
+
+
+# -- actions ---------------------------------------------------------------------------------------------------
+def snapshot(doc: Document) -> dict:
+    return {"status": doc.status, "featured": bool(doc.featured), "places": [p.url for p in doc.places],
+            "merged_into": (doc.meta or {}).get("merged_into")}
+
+
+def merge(session: Session, keep: Document, duplicate: Document) -> None:
+    """``duplicate`` is the same document as ``keep``: its places move to ``keep``; it is hidden and remembers
+    where it went (``meta['merged_into']``), so a recrawl of its URLs now updates ``keep``."""
+    for place in list(duplicate.places):
+        duplicate.places.remove(place)
+        keep.places.append(place)
+    keep.featured = keep.featured or duplicate.featured
+    duplicate.featured = False
+    duplicate.status = "hidden"
+    duplicate.meta = {**(duplicate.meta or {}), "merged_into": keep.id}
+    keep.meta = {**(keep.meta or {}), "merged_from": sorted({*(keep.meta or {}).get("merged_from", []),
+                                                              duplicate.id})}
+    keep.updated_at = duplicate.updated_at = utcnow()
+    enqueue_index(session, [keep.id, duplicate.id])

@@ -1,0 +1,226 @@
+"""Sources in the workspace: health, the validated form, the Tester, the atomic write-back, the schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
+from faulty_server import FaultyServer
+
+from crpv_watch.scheduler import sync_crawl_jobs
+from crpv_watch.sources import load_sources
+from crpv_watch.sources_write import refresh_if_changed, remember_stamp
+from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
+
+FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
+<link>{base}/</link><description>d</description>
+<item><title>Jardins partagés au pied des immeubles</title><link>{base}/doc/1</link></item>
+<item><title>Conseil citoyen : bilan</title><link>{base}/doc/2</link></item>
+</channel></rss>"""
+LISTING = """<!doctype html><html><head><title>Ressources</title></head><body><main>
+<h1>Ressources</h1><ul><li><a href="/doc/3">Guide de la participation</a></li>
+<li><a href="/doc/4">Étude sur l'emploi des jeunes</a></li></ul></main></body></html>"""
+
+
+@pytest.fixture
+def svc(tmp_path):
+    svc = make_services(tmp_path)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def client(svc):
+    client = make_app(svc).test_client()
+    login(client, *EDITOR)
+    return client
+
+
+def form_data(**changes) -> dict:
+    data = {"id": "nouveau-centre", "name": "Nouveau centre", "homepage": "https://nouveau.example/",
+            "region": "84", "feeds": "https://nouveau.example/feed/", "start_urls": "", "schedule": "weekly",
+            "enabled": "y", "save": "Enregistrer"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def errors_of(html: str, field: str) -> str:
+    match = re.search(rf'<p class="error-text" id="{field}-error">(.*?)</p>', html, re.S)
+    return unescape(match.group(1)) if match else ""
+
+
+def test_adding_a_source_rewrites_the_file_and_keeps_comments(client, svc):
+    path = svc.settings.sources_path
+    before = path.read_text(encoding="utf-8")
+    resp = post(client, "/editeurs/sources/nouvelle", form_data(), page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/editeurs/sources/nouveau-centre"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(before)  # nothing above moved; comments, quotes and order kept
+    assert "# a comment that must survive" in text and "# inferred" in text
+    assert (path.parent / "sources.yaml.bak").read_text(encoding="utf-8") == before
+    assert not list(path.parent.glob(".sources.yaml.*.tmp"))
+    added = next(s for s in load_sources(path) if s.id == "nouveau-centre")
+    assert added.schedule == "weekly" and added.region == ["84"] and not added.allow_private_network
+    assert svc.source("nouveau-centre") is not None  # this process sees it at once
+    with svc.db.session() as session:
+        entry = session.query(AuditLog).filter_by(action="source.create").one()
+        assert entry.user_email == EDITOR[0] and entry.target == "nouveau-centre" and entry.after["name"]
+
+
+def test_bad_values_are_refused_next_to_their_field(client, svc):
+    path = svc.settings.sources_path
+    before = path.read_text(encoding="utf-8")
+    resp = post(client, "/editeurs/sources/nouvelle",
+                form_data(id="Pas Un Slug", homepage="ftp://x", feeds="pas une adresse", schedule="souvent",
+                          max_pages="-3"), page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Lettres minuscules" in errors_of(html, "id")
+    assert "http://" in errors_of(html, "homepage")
+    assert "pas une adresse" in errors_of(html, "feeds")
+    assert "cron" in errors_of(html, "schedule")
+    assert errors_of(html, "max_pages")
+    assert 'aria-describedby="id-hint id-error"' in html and 'aria-invalid="true"' in html
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_the_cli_validation_is_applied_too(client, svc):
+    # A duplicate id passes the form's own checks; the CLI validation of the candidate file catches it.
+    resp = post(client, "/editeurs/sources/nouvelle", form_data(id="centre-test"), page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 400
+    assert "duplicate id" in errors_of(resp.get_data(as_text=True), "id")
+    assert len(load_sources(svc.settings.sources_path)) == 1
+
+
+def test_an_enabled_source_needs_something_to_crawl(client):
+    resp = post(client, "/editeurs/sources/nouvelle", form_data(feeds=""), page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 400
+    assert "au moins un flux" in errors_of(resp.get_data(as_text=True), "start_urls")
+
+
+def test_private_addresses_are_refused_unless_an_admin_allows_them(svc, client):
+    for url in ("http://10.0.0.5/", "http://127.0.0.1:8080/", "http://intranet.example/"):
+        resp = post(client, "/editeurs/sources/nouvelle", form_data(homepage=url), page="/editeurs/sources/nouvelle")
+        assert resp.status_code == 400, url
+        assert "réseau privé" in errors_of(resp.get_data(as_text=True), "homepage"), url
+    # an editor cannot tick the box
+    resp = post(client, "/editeurs/sources/nouvelle",
+                form_data(homepage="http://10.0.0.5/", allow_private_network="y"), page="/editeurs/sources/nouvelle")
+    assert "Seul un administrateur" in errors_of(resp.get_data(as_text=True), "allow_private_network")
+    # an admin can
+    admin = make_app(svc).test_client()
+    login(admin, *ADMIN)
+    resp = post(admin, "/editeurs/sources/nouvelle",
+                form_data(homepage="http://10.0.0.5/", feeds="http://10.0.0.5/feed", allow_private_network="y"),
+                page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 302
+    assert svc.source("nouveau-centre").allow_private_network
+
+
+def test_an_editor_edit_keeps_the_admins_private_network_permission(client, svc):
+    resp = post(client, "/editeurs/sources/centre-test/modifier",
+                form_data(id="centre-test", name="Centre renommé", homepage="http://127.0.0.1:9/",
+                          feeds="http://127.0.0.1:9/feed/\nhttp://127.0.0.1:9/autre-flux/"),
+                page="/editeurs/sources/centre-test/modifier")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    text = svc.settings.sources_path.read_text(encoding="utf-8")
+    assert 'name: Centre renommé   # a comment that must survive' in text or "Centre renommé" in text
+    assert '- "http://127.0.0.1:9/feed/"   # inferred' in text  # unchanged item: quotes and comment kept
+    source = svc.source("centre-test")
+    assert source.allow_private_network and source.feeds[1] == "http://127.0.0.1:9/autre-flux/"
+
+
+def test_concurrent_edit_is_detected(client, svc):
+    html = client.get("/editeurs/sources/centre-test/modifier").get_data(as_text=True)
+    stamp = re.search(r'id="stamp" name="stamp" type="hidden" value="([^"]+)"', html).group(1)
+    path = svc.settings.sources_path
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited by hand\n", encoding="utf-8")
+    resp = post(client, "/editeurs/sources/centre-test/modifier",
+                form_data(id="centre-test", homepage="http://127.0.0.1:9/", feeds="http://127.0.0.1:9/feed/",
+                          stamp=stamp), page="/editeurs/sources/centre-test/modifier")
+    assert resp.status_code == 400 and "modifié entre-temps" in resp.get_data(as_text=True)
+
+
+def test_disable_and_enable(client, svc):
+    resp = post(client, "/editeurs/sources/centre-test/activation", {"enabled": "0"})
+    assert resp.status_code == 302
+    assert not svc.source("centre-test").enabled
+    assert "enabled: false" in svc.settings.sources_path.read_text(encoding="utf-8")
+    post(client, "/editeurs/sources/centre-test/activation", {"enabled": "1"})
+    assert svc.source("centre-test").enabled
+
+
+def test_tester_shows_what_would_be_found_without_saving(client, svc):
+    with FaultyServer(robots="User-agent: *\nDisallow: /prive/\n") as site:
+        base = f"http://{site.netloc}"
+        site.route("/feed/", lambda r: r.send(200, FEED.format(base=base).encode(), "application/rss+xml"))
+        site.route("/ressources/", lambda r: r.send(200, LISTING.encode()))
+        site.route("/", lambda r: r.send(200, b"<html><head><title>Accueil test</title></head><body></body></html>"))
+        admin = make_app(svc).test_client()
+        login(admin, *ADMIN)
+        before = svc.settings.sources_path.read_text(encoding="utf-8")
+        resp = post(admin, "/editeurs/sources/nouvelle",
+                    form_data(homepage=f"{base}/", feeds=f"{base}/feed/", start_urls=f"{base}/ressources/",
+                              allow_private_network="y", save=None, test="Tester"),
+                    page="/editeurs/sources/nouvelle")
+    html = unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 200
+    assert "4 documents candidats" in html
+    assert "Jardins partagés au pied des immeubles" in html and "Guide de la participation" in html
+    assert "Accueil test" in html and "collecte autorisée" in html and "robots.txt read" in html
+    assert svc.settings.sources_path.read_text(encoding="utf-8") == before
+
+
+def test_tester_reports_unreachable_hubs(svc):
+    admin = make_app(svc).test_client()
+    login(admin, *ADMIN)
+    with FaultyServer() as site:
+        base = f"http://{site.netloc}"
+        resp = post(admin, "/editeurs/sources/nouvelle",
+                    form_data(homepage=f"{base}/status/500", feeds=f"{base}/status/404",
+                              allow_private_network="y", save=None, test="Tester"),
+                    page="/editeurs/sources/nouvelle")
+    html = unescape(resp.get_data(as_text=True))
+    assert "HTTP 404" in html and "Erreur" in html
+
+
+def test_health_page_shows_runs_errors_and_failing_sources(client, svc):
+    now = dt.datetime(2025, 3, 1, 10, 0)
+    with svc.db.session() as session:
+        for n in range(3):
+            run = CrawlRun(started_at=now + dt.timedelta(days=n), finished_at=now + dt.timedelta(days=n),
+                           status="completed", source_ids=["centre-test"])
+            run.sources.append(CrawlRunSource(source_id="centre-test", status="completed", fetched=2,
+                                              error_count=1))
+            run.errors.append(CrawlError(source_id="centre-test", url="http://127.0.0.1:9/feed/", stage="fetch",
+                                         error="connection refused"))
+            session.add(run)
+    html = unescape(client.get("/editeurs/sources/").get_data(as_text=True))
+    assert "en échec depuis 3 collectes" in html and 'class="row-failing' in html
+    assert "http://127.0.0.1:9/feed/" in html and "connection refused" in html
+    assert "Prochaine collecte" in html
+    detail = unescape(client.get("/editeurs/sources/centre-test").get_data(as_text=True))
+    assert "en échec depuis 3 collectes consécutives" in detail and "connection refused" in detail
+
+
+def test_the_schedule_follows_the_file_without_restart(svc, tmp_path):
+    scheduler = BackgroundScheduler(timezone=svc.settings.timezone)
+    calls = []
+    remember_stamp(svc)
+    assert sync_crawl_jobs(scheduler, svc, calls.append)
+    assert [j.id for j in scheduler.get_jobs()] == ["crawl:centre-test"]
+    assert not sync_crawl_jobs(scheduler, svc, calls.append)  # nothing changed
+    # another process (the web) rewrites the file: the crawling process reloads and re-syncs
+    other = make_app(svc)  # same file, another app: stands for a gunicorn worker
+    client = other.test_client()
+    login(client, *EDITOR)
+    post(client, "/editeurs/sources/nouvelle", form_data(), page="/editeurs/sources/nouvelle")
+    post(client, "/editeurs/sources/centre-test/activation", {"enabled": "0"})
+    refresh_if_changed(svc)
+    assert sync_crawl_jobs(scheduler, svc, calls.append)
+    assert [j.id for j in scheduler.get_jobs()] == ["crawl:nouveau-centre"]
+    assert "day_of_week='sun'" in str(scheduler.get_job("crawl:nouveau-centre").trigger)
