@@ -12,7 +12,8 @@ COLUMNS = ("new", "updated", "unchanged", "duplicates", "skipped", "removed")
 
 
 def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bool = False):
-    """Run a crawl, drawing per-source progress on stderr; returns the CrawlReport."""
+    """Run a crawl, drawing per-source progress on stderr; returns the CrawlReport. ``quiet`` (``--json``)
+    only drops the summary table: progress stays on stderr, so stdout carries nothing but the report."""
     from .crawl.run import CrawlRunner
 
     console = Console(stderr=True)
@@ -20,7 +21,7 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
         console.width = max(console.width, 130)  # logs and CI: let the summary table breathe
     bars = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console,
-                    disable=quiet or not console.is_terminal)
+                    disable=not console.is_terminal)
     tasks: dict[str, int] = {}
     lock = threading.Lock()
 
@@ -32,7 +33,7 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
             bars.update(tasks[source_id], completed=data["done"], total=max(data["total"], 1), status=status)
             if event == "finish":
                 bars.update(tasks[source_id], status=status + " ✓")
-            if bars.disable and not quiet and event == "finish":  # no live bars (not a terminal): one line
+            if bars.disable and event == "finish":  # no live bars (not a terminal): one line
                 console.print(f"{source_id} : terminé, {data['done']} documents vus, {status}")
 
     runner = CrawlRunner(services, progress=on_event)

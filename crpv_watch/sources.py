@@ -42,6 +42,9 @@ class Source:
     # Added after the first cut: kept last so positional construction stays valid.
     departments: list[str] = field(default_factory=list)  # when the perimeter is departmental (Île-de-France)
     notes: str = ""  # free text for editors
+    # Also take candidates from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml): see
+    # crawl/sitemaps.py for when they are used without it.
+    sitemaps: bool = False
 
 
 KNOWN_KEYS = tuple(f.name for f in fields(Source))
@@ -170,7 +173,7 @@ class _Validator:
                 chk.add(key_line(entry, "schedule"), "schedule", message, sid)
             elif schedule is not None:
                 values["schedule"] = schedule.strip()
-        for key in ("enabled", "allow_private_network"):
+        for key in ("enabled", "allow_private_network", "sitemaps"):
             if key in entry:
                 if isinstance(entry[key], bool):
                     values[key] = bool(entry[key])
@@ -182,8 +185,9 @@ class _Validator:
         self._number(entry, "max_depth", sid, values, minimum=0, integer=True)
         if "notes" in entry:
             values["notes"] = chk.string(entry, "notes", sid) or ""
-        if values.get("enabled", True) and not values["feeds"] and not values["start_urls"]:
-            chk.add(line, "start_urls", "an enabled source needs feeds or start_urls: nothing to crawl", sid)
+        if values.get("enabled", True) and not (values["feeds"] or values["start_urls"] or values.get("sitemaps")):
+            chk.add(line, "start_urls", "an enabled source needs feeds, start_urls or sitemaps: true: nothing to "
+                                        "crawl", sid)
         if len(chk.problems) > before:
             return None
         return Source(**values)

@@ -172,11 +172,37 @@ def test_timeout_kills_and_replaces_worker(doc_pdf, settings, monkeypatch):
         os.kill(old_pid, 0)  # killed and reaped
 
 
+def balloon_pdf(inflated_mb: int = 60) -> bytes:
+    """A small PDF whose page inflates to tens of megabytes of text: what balloons a parser."""
+    import zlib
+
+    line = b"BT /F1 12 Tf 10 10 Td (politique de la ville quartiers) Tj ET\n"
+    stream = zlib.compress(line * ((inflated_mb << 20) // len(line)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def test_memory_cap(doc_pdf, settings):
     """An address-space cap turns allocation failure into PdfError("memory"), not a crash or a hang."""
     parse_pdf.shutdown()
     with pytest.raises(PdfError) as err:
-        extract_pdf("https://s.fr/m.pdf", doc_pdf, settings.replace(pdf_memory_mb=40))
+        extract_pdf("https://s.fr/m.pdf", balloon_pdf(), settings.replace(pdf_memory_mb=150))
     assert err.value.reason.startswith("memory")
     # The worker that hit the cap is recycled; with a normal cap the same pool works again.
     assert extract_pdf("https://s.fr/m.pdf", doc_pdf, settings).pages == 1

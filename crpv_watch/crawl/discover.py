@@ -58,6 +58,25 @@ def allowed_by_patterns(url: str, source, page_url: str | None = None) -> bool:
     return source is not None and _matches(url, getattr(source, "include", None))
 
 
+# Types with no extractor here (office documents, archives, media): skipped as "unsupported type" before any
+# byte is fetched. DOCX/ODT would need their own bounded extractor (zip bombs) in the PDF worker pool.
+UNSUPPORTED_EXTENSIONS = (".doc", ".docx", ".odt", ".ods", ".odp", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx", ".zip",
+                          ".rar", ".7z", ".gz", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".mp3", ".mp4",
+                          ".avi", ".mov", ".epub")
+
+
+def unsupported_type(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(UNSUPPORTED_EXTENSIONS)
+
+
+def looks_like_document(url: str) -> bool:
+    """Not a site root, listing, feed or account URL (for links met outside a page's main content: sitemaps)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.path in ("", "/") and not parts.query):
+        return False
+    return parts.path.lower().endswith(".pdf") or not _NEVER_DOCUMENTS.search(url)
+
+
 def document_links(page: ParsedPage, source) -> list[str]:
     """Canonical candidate-document URLs among the page's main-content links, in page order, unique."""
     own = {canonicalize(page.url)}

@@ -161,6 +161,9 @@ class Fetcher:
                 return FetchResult(url=url, final_url=current, status=0, requests=spent,
                                    error=f"disallowed by robots.txt (redirect to {current})")
             delay = self._delay(current, source, kind)
+            if delay > max(self.settings.max_crawl_delay, self._base_delay(source)):  # a robots Crawl-delay
+                return FetchResult(url=url, final_url=current, status=0, requests=spent, error=(
+                    f"Crawl-delay {delay:g} s > max_crawl_delay {self.settings.max_crawl_delay:g} s: postponed"))
             result, used = self._exchange(parsed, headers, limit, allow_private, delay)
             spent += used
             result.url, result.final_url, result.requests = url, current, spent

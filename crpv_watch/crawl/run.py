@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,15 +18,14 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
-from ..indexer import Indexer
-from ..items import FeedEntry
+from ..indexer import Indexer, writer_lock
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
-from . import discover, parse_feed, parse_html, parse_pdf
-from .dedup import canonicalize
+from . import discover, parse_html, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher
+from .hubs import Candidate, HubDiscovery
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, str, dict], None]  # (source_id, event, data)
@@ -68,14 +68,6 @@ class CrawlReport:
                 "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total}
 
 
-@dataclass
-class Candidate:
-    url: str
-    entry: FeedEntry | None = None
-    depth: int = 0
-    stamp: str = ""  # the feed's updated/published stamp of this entry: unchanged stamp, no refetch
-
-
 class CrawlRunner:
     def __init__(self, services, fetcher: Fetcher | None = None, progress: Progress | None = None):
         self.services = services
@@ -83,12 +75,18 @@ class CrawlRunner:
         self.fetcher = fetcher or Fetcher(self.settings)
         self.progress = progress or (lambda *_: None)
         self.indexer = Indexer(services)
+        self.store_lock = threading.Lock()  # the store stage, one document at a time (see SourceCrawl._process)
         from ..tagging.tagger import Tagger
 
         self.tagger = Tagger(services.vocabulary)
 
     def run(self, source_ids: list[str] | None = None) -> CrawlReport:
         sources = self._select(source_ids)
+        # One writing process at a time (store + index): a second one waits, then fails with WriterBusy.
+        with writer_lock(self.settings, "crawl"):
+            return self._run(sources)
+
+    def _run(self, sources: list) -> CrawlReport:
         ranks = {s.id: n for n, s in enumerate(self.services.sources)}
         with self.services.db.session() as session:
             interrupted_runs(session)
@@ -156,7 +154,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class SourceCrawl:
+class SourceCrawl(HubDiscovery):
     """One source: discover candidates from its hubs, then take each through the stages."""
 
     PROGRESS_EVERY = 1.0  # seconds between progress writes to the database
@@ -211,8 +209,16 @@ class SourceCrawl:
             session.add(state)
             self.first_crawl = not state.first_crawl_done
             self.hub_cache = dict(state.hub_validators or {})
+            purged = state.purged
         self._emit("start", force=True)
+        if purged:  # the source asked to leave (`sources purge`): nothing is fetched from it any more
+            self.report.status = "purged"
+            self._finish()
+            return self.report
         try:
+            if self._postponed():
+                self._finish()
+                return self.report
             self._discover()
             while self.queue:
                 candidate = self.queue.pop(0)
@@ -229,6 +235,18 @@ class SourceCrawl:
             self._error(self.source.homepage, "source", f"{type(exc).__name__}: {exc}", candidate=False)
         self._finish()
         return self.report
+
+    def _postponed(self) -> bool:
+        """A robots.txt Crawl-delay beyond ``max_crawl_delay`` would hold a crawl thread for hours: the source
+        waits for a later run (or an editor's decision), and the run says why."""
+        verdict = self.fetcher.robots_verdict(self.source.homepage, self.source)
+        delay, cap = verdict.get("crawl_delay") or 0.0, self.settings.max_crawl_delay
+        if delay <= cap:
+            return False
+        self.report.status = "postponed"
+        self._error(verdict.get("robots_url") or self.source.homepage, "robots",
+                    f"Crawl-delay {delay:g} s > max_crawl_delay {cap:g} s: crawl postponed", candidate=False)
+        return True
 
     def _finish(self) -> None:
         with self.services.db.session() as session:
@@ -247,108 +265,24 @@ class SourceCrawl:
         self.runner.indexer.drain()
         self._emit("finish", force=True)
 
-    # -- discovery: hubs → candidates ----------------------------------------------------------------------
-    def _add(self, url: str, entry: FeedEntry | None = None, depth: int = 0, stamp: str = "") -> None:
-        url = canonicalize(url)
-        if url in self.seen or url in self.hubs:
-            return
-        self.seen.add(url)
-        self.queue.append(Candidate(url, entry, depth, stamp))
-
-    def _hub(self, url: str, kind: str):
-        """Fetch a hub conditionally; on 304 the links it gave last time are replayed."""
-        url = canonicalize(url)
-        self.hubs.add(url)
-        cached = self.hub_cache.get(url) or {}
-        res = self._fetch(url, kind=kind, etag=cached.get("etag"), last_modified=cached.get("last_modified"))
-        if res.not_modified and "links" in cached:
-            return None, cached
-        if not res.ok:
-            self._error(url, "fetch", res.error or f"HTTP {res.status}", candidate=False)
-            return None, None
-        return res, None
-
-    def _remember(self, url: str, res, **data) -> None:
-        self.hub_cache[canonicalize(url)] = {"etag": res.etag, "last_modified": res.last_modified, **data}
-
-    def _discover(self) -> None:
-        feeds = list(self.source.feeds)
-        if not feeds and not self.source.start_urls:
-            feeds = self._autodiscover()
-        for feed_url in feeds:
-            self._discover_feed(feed_url)
-        for start in self.source.start_urls:
-            self._discover_listing(start)
-
-    def _autodiscover(self) -> list[str]:
-        res, cached = self._hub(self.source.homepage, "html")
-        if cached:
-            return cached.get("feeds", [])
-        if res is None:
-            return []
-        page = parse_html.parse_html(res.final_url, res.body, res.encoding)
-        self._remember(self.source.homepage, res, links=[], feeds=page.feed_links)
-        return page.feed_links
-
-    def _discover_feed(self, feed_url: str) -> None:
-        res, cached = self._hub(feed_url, "feed")
-        if cached:
-            for item in cached["links"]:
-                self._add(item["url"], stamp=item.get("updated") or "")
-            return
-        if res is None:
-            return
-        feed = parse_feed.parse_feed(res.final_url, res.body)
-        if feed.bozo and not feed.entries:
-            self._error(feed_url, "parse", f"broken feed: {feed.bozo}", candidate=False)
-            return
-        links = []
-        for entry in feed.entries:
-            stamp = entry.updated.isoformat() if entry.updated else (entry.published.isoformat()
-                                                                      if entry.published else "")
-            self._add(entry.url, entry, stamp=stamp)
-            links.append({"url": canonicalize(entry.url), "updated": stamp})
-            for enclosure in entry.enclosures:
-                self._add(enclosure, None, depth=1, stamp=stamp)
-                links.append({"url": canonicalize(enclosure), "updated": stamp})
-        self._remember(feed_url, res, links=links)
-
-    def _discover_listing(self, start: str) -> None:
-        url: str | None = start
-        pages = 0
-        while url and pages < self.max_pages and canonicalize(url) not in self.hubs:
-            pages += 1
-            res, cached = self._hub(url, "html")
-            if cached:
-                for link in cached["links"]:
-                    self._add(link)
-                url = cached.get("next")
-                continue
-            if res is None:
-                return
-            page = parse_html.parse_html(res.final_url, res.body, res.encoding)
-            links = discover.document_links(page, self.source)
-            for link in links:
-                self._add(link)
-            nxt = discover.next_page(page)
-            self._remember(url, res, links=links, next=nxt)
-            url = nxt
-
     # -- one candidate through the stages ------------------------------------------------------------------
     def _process(self, c: Candidate) -> None:
         if not discover.allowed_by_patterns(c.url, self.source):
             return self._skip("filters")
         if not self.fetcher.allowed(c.url, self.source):
             return self._skip("robots")
+        if discover.unsupported_type(c.url):  # DOCX, ODT, images…: no extractor, not worth the bytes
+            return self._skip("unsupported type")
         with self.services.db.session() as session:
             place = repo.place_by_url(session, c.url)
             known = (place.etag, place.last_modified, place.content_hash, place.feed_updated) if place else None
+            attachments = list((place.document.meta or {}).get("attachments", [])) if place else []
         stamp = c.stamp
         if known and stamp and known[3] == stamp:
             with self.services.db.session() as session:  # the feed says it did not change: not refetched
                 record_unchanged(session, c.url)
             self.report.unchanged += 1
-            return
+            return self._follow(c, attachments)
         if self._documents_fetched >= self.max_pages:
             return self._skip("limits")
         self._documents_fetched += 1
@@ -357,9 +291,9 @@ class SourceCrawl:
                           last_modified=known[1] if known else None)
         if res.not_modified or (res.ok and known and known[2] == body_hash(res.body)):
             with self.services.db.session() as session:
-                record_unchanged(session, c.url, res)
+                record_unchanged(session, c.url, res, feed_updated=stamp or None)
             self.report.unchanged += 1
-            return
+            return self._follow(c, attachments)
         if not res.ok:
             if res.status in (404, 410) and known:
                 with self.services.db.session() as session:
@@ -377,7 +311,9 @@ class SourceCrawl:
             tags = self.runner.tagger.tag(extracted, default_themes=self.source.themes)
         except Exception as exc:
             return self._error(c.url, "tag", f"{type(exc).__name__}: {exc}")
-        with self.services.db.session() as session:
+        # Serialised: sources run in parallel, and "is this text already known?" then "insert" must not
+        # interleave, or the same article republished by two centres becomes two documents.
+        with self.runner.store_lock, self.services.db.session() as session:
             result = ingest(session, source=self.ref, url=c.url, fetch=res, extracted=extracted, tags=tags,
                             first_crawl=self.first_crawl, feed_updated=stamp or None, ranks=self.ranks)
         bucket = {"new": "new", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
@@ -399,7 +335,7 @@ class SourceCrawl:
                     self._error(c.url, "parse", f"PDF: {reason}")
                 return None
         if res.content_type not in ("text/html", "application/xhtml+xml"):
-            self._skip("content type")
+            self._skip("unsupported type")
             return None
         page = parse_html.parse_html(res.final_url, res.body, res.encoding)
         if page.noindex:
@@ -407,7 +343,15 @@ class SourceCrawl:
             return None
         extracted = extract_html(page, c.entry)
         extracted.url = c.url
-        if c.depth < self.max_depth and not (page.nofollow or "nofollow" in robots_header):
-            for attachment in extracted.attachments:
-                self._add(attachment, None, c.depth + 1)
+        if page.nofollow or "nofollow" in robots_header:
+            extracted.attachments = []  # not to be followed, now or when the page is found unchanged
+        self._follow(c, extracted.attachments)
         return extracted
+
+    def _follow(self, c: Candidate, attachments: list[str]) -> None:
+        """Attachments are candidates too. An unchanged page (feed stamp, 304, same body) is not parsed again,
+        so the ones the store remembered are replayed: they still get checked for changes and removal, and a
+        crawl killed between a page and its PDFs finds those PDFs on the next run."""
+        if c.depth < self.max_depth:
+            for attachment in attachments:
+                self._add(attachment, None, c.depth + 1)
