@@ -263,3 +263,33 @@ def test_prior_does_not_lift_a_passing_mention_in_a_long_text(tagger):
     filler = "Le centre de ressources a organisé de nombreuses actions au cours de l'année. " * 400
     long = doc("Bilan", filler + " Une action concernait des primo-arrivants.")
     assert "integration_langue" not in tagger.tag(long, default_themes=["integration_langue"]).theme_ids
+
+
+def test_doctype_rules_from_the_train_split(tagger):
+    def doctype(title, text="", pdf=False):
+        tags = tagger.tag(doc(title, text, pdf=pdf))
+        return tags.doctype, tags.doctype_explanation
+
+    # The text naming its own genre is evidence on its own, below title and URL.
+    kind, why = doctype("Décrochage scolaire : ce que disent les données", "Ce rapport compare les taux de sortie.")
+    assert kind == "etude_rapport" and {"signal": "ce rapport", "field": "body", "count": 1} in why
+    assert doctype("Les chiffres se suivent", "Le rapport compare les taux.")[0] == "actualite"  # not "ce rapport"
+    assert doctype("Rapport d'activité 2023", "Ce film retrace l'année.")[0] == "rapport_activite"  # title first
+    # « arrêté » alone is the verb once accents are folded; « décret n° » is a reference, not a revue issue.
+    assert doctype("Un bus itinérant s'arrête dans les quartiers")[0] == "actualite"
+    assert doctype("Arrêté du 5 mars 2024 fixant la liste des cités éducatives")[0] == "texte_officiel"
+    assert doctype("Décret n° 2023-1314 du 28 décembre 2023")[0] == "texte_officiel"
+    assert doctype("Le bulletin du réseau, numéro d'automne")[0] == "newsletter"
+    assert doctype("Revue Diversité, numéro 205")[0] == "revue_cahier"
+    # « programme » / « atelier » are events only with a practical detail of one.
+    assert doctype("Évaluation nationale du programme adultes-relais", pdf=True)[0] == "etude_rapport"
+    assert doctype("Programme de travail 2024")[0] == "rapport_activite"
+    assert doctype("Les ateliers de français affichent complet", "Une liste d'attente est ouverte.")[0] == "actualite"
+    assert doctype("Atelier cuisine du quartier", "Inscription auprès du centre social, lieu : salle Jaurès.")[0] \
+        == "agenda_evenement"
+    assert doctype("Semaine de la santé : le programme", "Toutes les dates et les lieux à télécharger.")[0] \
+        == "agenda_evenement"
+    # « comment … ? » is only a question: the genre named in the title wins, and says why.
+    kind, why = doctype("Note : les foncières commerciales, comment ça marche ?")
+    assert kind == "note_synthese" and any(e["field"] == "rule" for e in why)
+    assert doctype("Comment monter un jardin partagé ?")[0] == "guide_methodologique"
