@@ -1,10 +1,12 @@
 """Main text and metadata of an HTML document: text without chrome, title without site suffix, date,
 language, author, summary, PDF attachments.
 
-Chrome (nav, header, footer, aside, cookie banners, "À lire aussi" boxes — the same rules that mark links
-out of main content in ``parse_html``) is removed *before* trafilatura runs: trafilatura alone keeps short
-related-article lists and cookie notices on small CMS themes, which would make every page of a site match
-the words in its footer.
+The main text is trafilatura's (favor_precision, tables kept) on the page as BeautifulSoup re-serialises it.
+Chrome is *not* removed beforehand any more: measured with ``bench/extraction.py`` (figures and reasons in
+docs/QUALITY.md, "## Extraction"), removing every ``parse_html.is_chrome`` block first cost 0.01 shingle F1 on
+the article benchmark and nothing on the French pages, and removing only the consent/share/related boxes
+cost 0.012 on the French pages; trafilatura drops the demo network's menus, banners and "à lire aussi" boxes
+itself. ``strip_chrome`` still cleans the page for the fallback when trafilatura finds nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +22,21 @@ from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.crawl.parse_html import is_chrome, main_wrappers
 from crpv_watch.items import ExtractedDocument, FeedEntry, ParsedPage
 
-# Not measured yet (the benchmark run is a later task): both settings pass the CMS pages of
-# tests/test_extract.py because chrome is removed beforehand. The balanced default is kept because association
-# articles are short and favor_precision is known to drop short paragraphs; revisit with the benchmark scores.
-FAVOR_PRECISION = False
+# Measured (bench/extraction.py, docs/QUALITY.md): favor_precision wins on both corpora (article benchmark
+# 0.970 vs 0.961 balanced, French pages 0.941 vs 0.931); favor_recall and include_tables=False lose on both.
+FAVOR_PRECISION = True
 FAVOR_RECALL = False
+INCLUDE_TABLES = True
+PRESTRIP_CHROME = "none"  # "none" | "light" | "full"
+# Boxes that are never the document, whatever the theme: they go before trafilatura even in "light" mode.
+_BOX_TOKEN = re.compile(r"(^|[-_])(cookies?|consent|gdpr|rgpd|tarteaucitron|share|sharing|sharedaddy|partage|"
+                        r"related|a-lire-aussi|lire-aussi|voir-aussi|skip-link)([-_]|$)", re.I)
 SUMMARY_CHARS = 300
+
+
+def settings() -> dict[str, bool | str]:
+    return {"favor_precision": FAVOR_PRECISION, "favor_recall": FAVOR_RECALL, "include_tables": INCLUDE_TABLES,
+            "prestrip_chrome": PRESTRIP_CHROME}
 
 _MONTHS = {"janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "mars": 3,
            "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8,
@@ -99,27 +110,48 @@ def _json_ld(soup: BeautifulSoup) -> list[dict]:
     return out
 
 
+_ROOT_TESTS = (lambda el: el.name == "main", lambda el: el.get("role") == "main", lambda el: el.name == "article",
+               lambda el: el.get("id") == "content", lambda el: el.get("id") == "contenu",
+               lambda el: "entry-content" in (el.get("class") or []))
+
+
 def _main_root(soup: BeautifulSoup) -> Tag:
-    for selector in ("main", "[role=main]", "article", "#content", "#contenu", ".entry-content"):
-        el = soup.select_one(selector)
-        if el is not None:
-            return el
-    return soup.body or soup
+    """The first of main, [role=main], article, #content, #contenu, .entry-content (one pass, not six selects)."""
+    found: list[Tag | None] = [None] * len(_ROOT_TESTS)
+    for el in soup.find_all(True):
+        for i, test in enumerate(_ROOT_TESTS):
+            if found[i] is None and test(el):
+                found[i] = el
+        if found[0] is not None:
+            break
+    return next((el for el in found if el is not None), soup.body or soup)
 
 
-def strip_chrome(soup: BeautifulSoup) -> BeautifulSoup:
-    """Remove chrome blocks, scripts and forms in place; returns the same soup."""
+def _is_box(el: Tag, wrappers: set[int]) -> bool:
+    if id(el) in wrappers or el.name in ("html", "body"):
+        return False
+    classes = el.get("class") or []
+    tokens = [*(classes.split() if isinstance(classes, str) else classes), str(el.get("id") or "")]
+    return any(_BOX_TOKEN.search(t) for t in tokens if t)
+
+
+def strip_chrome(soup: BeautifulSoup, full: bool = True) -> BeautifulSoup:
+    """Remove chrome blocks, scripts and forms in place; returns the same soup.
+
+    ``full``: every block ``parse_html.is_chrome`` names (menus, header, footer, sidebars…); otherwise only
+    the boxes that are never content (consent banners, share buttons, "à lire aussi", skip links)."""
     for el in soup.find_all(["script", "style", "noscript", "template", "iframe", "svg", "form", "button"]):
         el.decompose()
     wrappers = main_wrappers(soup)
+    test = is_chrome if full else _is_box
     doomed: list[Tag] = []
-    doomed_ids: set[int] = set()
-    for el in soup.find_all(True):  # document order: a chrome block is met before its descendants
-        if any(id(p) in doomed_ids for p in el.parents):
-            continue
-        if is_chrome(el, wrappers):
+    stack = [c for c in reversed(soup.contents) if isinstance(c, Tag)]
+    while stack:  # depth first; a doomed block's descendants are not visited
+        el = stack.pop()
+        if test(el, wrappers):
             doomed.append(el)
-            doomed_ids.add(id(el))
+        else:
+            stack.extend(c for c in reversed(el.contents) if isinstance(c, Tag))
     for el in doomed:
         el.decompose()
     return soup
@@ -230,6 +262,22 @@ def _visible_date(soup: BeautifulSoup) -> dt.date | None:
     return None
 
 
+def _site_name(soup: BeautifulSoup, page_title: str) -> str:
+    """og:site_name, else the theme's site title, else the suffix of <title> ("… – Passerelles")."""
+    name = _meta(soup, "og:site_name", "application-name")
+    if name:
+        return name
+    for el in soup.select(".site-title, .site-name, #site-title, #site-name, .site-branding .title"):
+        text = _flat(el.get_text(" "))
+        if 0 < len(text) <= 60:
+            return text
+    title = _flat(page_title)
+    head = strip_site_suffix(title)
+    if head != title:
+        return title[len(head):].lstrip(" |–—-·•»:")
+    return ""
+
+
 def _author(soup: BeautifulSoup, ld: list[dict], fallback: str | None) -> str:
     name = _meta(soup, "author", "article:author", "dc.creator", "twitter:creator")
     if name and not name.startswith("http"):
@@ -253,25 +301,38 @@ def _author(soup: BeautifulSoup, ld: list[dict], fallback: str | None) -> str:
 def extract_html(page: ParsedPage, entry: FeedEntry | None = None) -> ExtractedDocument:
     soup = BeautifulSoup(page.html, "lxml")
     ld = _json_ld(soup)
-    site = _meta(soup, "og:site_name", "application-name")
+    site = _site_name(soup, page.title)
     title = _title(soup, page, entry, site)
     html_lang = ((soup.html.get("lang") if soup.html else "") or "").split("-")[0].lower() or None
 
-    clean = strip_chrome(BeautifulSoup(page.html, "lxml"))
+    cleaned: list[BeautifulSoup] = []
+
+    def clean() -> BeautifulSoup:  # the page without any chrome, for the fallbacks only (parsed on demand)
+        if not cleaned:
+            cleaned.append(strip_chrome(BeautifulSoup(page.html, "lxml")))
+        return cleaned[0]
+
+    # trafilatura gets the page re-serialised by BeautifulSoup/lxml, not the raw text: that normalisation is
+    # what makes XHTML pages (xmlns="http://www.w3.org/1999/xhtml") extractable at all — on raw text one
+    # benchmark page came out as its reprint notice only (shingle F1 0.964 raw, 0.970 re-serialised).
+    if PRESTRIP_CHROME == "none":
+        source = str(soup)  # the metadata soup: nothing above changes it
+    else:
+        source = str(strip_chrome(BeautifulSoup(page.html, "lxml"), full=PRESTRIP_CHROME == "full"))
     doc = None
     try:
         import trafilatura
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            doc = trafilatura.bare_extraction(str(clean), url=page.url, with_metadata=True, include_comments=False,
-                                              include_tables=True, favor_precision=FAVOR_PRECISION,
+            doc = trafilatura.bare_extraction(source, url=page.url, with_metadata=True, include_comments=False,
+                                              include_tables=INCLUDE_TABLES, favor_precision=FAVOR_PRECISION,
                                               favor_recall=FAVOR_RECALL)
     except Exception:  # trafilatura on pathological HTML: the fallback below still gives the article text
         doc = None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
-        text = _fallback_text(clean)
+        text = _fallback_text(clean())
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in text.split("\n"))).strip()
 
     published = entry.published if entry is not None and entry.published else None
@@ -280,13 +341,21 @@ def extract_html(page: ParsedPage, entry: FeedEntry | None = None) -> ExtractedD
     if published is None and doc is not None and getattr(doc, "date", None):
         published = parse_date(str(doc.date))
     if published is None:
-        published = parse_date(_flat(_main_root(clean).get_text(" "))[:3000])
+        published = parse_date(_flat(_main_root(clean()).get_text(" "))[:3000])
 
     description = _meta(soup, "description", "og:description", "twitter:description")
     if not description and entry is not None:
         description = entry.summary
     if not description:
         description = next((p for p in text.split("\n") if len(p) >= 40 and p != title), text)
+
+    # Explicit page metadata first, then the feed's author, then trafilatura's byline guess.
+    author = _author(soup, ld, (entry.author if entry is not None else "") or getattr(doc, "author", None))
+    meta: dict[str, object] = {"site_name": site} if site else {}
+    if not author and site:
+        # Association pages rarely sign their news: the centre that publishes them is their author.
+        author = site
+        meta["author_is_site"] = True
 
     attachments: list[str] = []
     for link in page.links:
@@ -303,9 +372,8 @@ def extract_html(page: ParsedPage, entry: FeedEntry | None = None) -> ExtractedD
         content_type="text/html",
         summary=summarize(description),
         published=published,
-        author=_author(soup, ld, getattr(doc, "author", None) if doc is not None else (entry.author if entry else None))
-        or (entry.author if entry else ""),
+        author=author,
         language=detect_language(text, html_lang),
         attachments=attachments,
-        meta={"site_name": site} if site else {},
+        meta=meta,
     )
