@@ -108,6 +108,8 @@ class Indexer:
         """Index every queued document (or delete it from the index when it is no longer searchable)."""
         done = 0
         engine = self.services.engine
+        if engine.needs_rebuild:  # the schema changed (or the index is unreadable): rebuild from the store
+            return self.rebuild()
         regions, pillar_of = self._regions(), self._pillar_of()
         with self._lock:
             while True:

@@ -8,6 +8,9 @@ from functools import cached_property
 from .settings import Settings
 from .store.db import Database
 
+LANGUAGES = {"fr": "Français", "en": "Anglais", "de": "Allemand", "es": "Espagnol", "it": "Italien",
+             "pt": "Portugais", "ar": "Arabe", "nl": "Néerlandais"}
+
 
 class Services:
     def __init__(self, settings: Settings):
@@ -61,6 +64,8 @@ class Services:
             return self.qpv_names.get(value, value)
         if facet == "pillar":
             return vocab.pillar_label(value)
+        if facet == "language":
+            return LANGUAGES.get(value, value)
         if facet == "centre":
             try:
                 src = self.source(value)
@@ -72,13 +77,15 @@ class Services:
     @cached_property
     def engine(self):
         from .search.engine import SearchEngine
+        from .search.synonyms import Synonyms
         from .store import repo
 
         def text_for(ids: list[str]) -> dict[str, str]:
             with self.db.session() as session:
                 return repo.texts(session, ids)
 
-        return SearchEngine(self.settings.index_dir, labels=self.label, text_for=text_for)
+        return SearchEngine(self.settings.index_dir, labels=self.label, text_for=text_for,
+                            synonyms=Synonyms.from_vocabulary(self.vocabulary))
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -73,6 +73,13 @@ MATCHES = [
     ("citoyenneté", "CITOYENNETÉ ET LAÏCITÉ"),
     ('"conseil de quartier"', "Les conseils de quartier"),  # a phrase, stop words and plurals aside
     ('"tiers lieu"', "Un tiers-lieu solidaire"),
+    ("jusqu'en 2030", "Engagements Quartiers 2030"),  # jusqu' elided, a year kept whole
+    ("jusqu’à Quartiers 2030", "quartiers 2030"),
+    ("16-25 ans", "Les jeunes de 16-25 ans"),
+    ("REP+", "Les écoles en REP+"),
+    ("1er", "Le 1er janvier"),
+    ("NPNRU", "nouveau programme national de renouvellement urbain"),  # thesaurus acronym ↔ expansion
+    ("atelier santé ville", "L'ASV de Sète"),
     # Gaps of the stemmer: these forms do not meet. Documented, not wanted.
 ]
 
@@ -105,6 +112,10 @@ NON_MATCHES = [
     ("social", "Le socle commun"),
     ("sécurité", "La sécheresse"),
     ("qpv", "Les QP anciens"),
+    ("NPNRU", "Un NPRU d'intérêt régional"),  # acronyms stay whole: no letter dropped
+    ("QPV", "Un QPPV de veille"),
+    ("2030", "L'an 2003"),
+    ("2024", "Le 20 24"),
 ]
 
 # Unrelated words that share a stem: a search for one finds the other. Known and accepted.

@@ -9,28 +9,33 @@ process and by Whoosh's file lock across processes (retried for ``write_timeout`
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from whoosh import query
+from whoosh import query, scoring
 from whoosh.index import LockError
 
 from ..items import IndexDocument
 from . import generations as gens
 from .facets import FacetData, disjunctive_counts, facet_values
-from .highlight import make_snippet
-from .query import highlight_terms, matching_docs, parse, plain_query
-from .schema import FACET_FIELDS, SCHEMA_VERSION, date_number, number_date, split_ids, to_fields
+from .hits import build_hits
+from .matching import has_phrase, matching_docs, scoring_query
+from .query import QueryContext, boost_themes, parse, plain_query
+from .related import RERANK, SUGGEST_BELOW, correct, key_terms, like_query, rerank
+from .schema import FACET_FIELDS, SCHEMA_VERSION, date_number, to_fields
+from .synonyms import Synonyms
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
 
 OR_NOTICE = "Aucun document ne contient tous les mots ; résultats contenant au moins un des mots."
 MAX_PER_PAGE = 100
+# BM25F; the field boosts are in the query (schema.TEXT_FIELDS). Measured on the judged set (docs/QUALITY.md).
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 
 
 class IndexBusyError(RuntimeError):
@@ -50,10 +55,14 @@ class SearchEngine:
         index_dir: Path,
         labels: Callable[[str, str], str] | None = None,
         text_for: Callable[[list[str]], dict[str, str]] | None = None,
+        synonyms: Synonyms | None = None,
     ):
         self.index_dir = Path(index_dir)
         self.labels = labels
         self.text_for = text_for
+        # Acronyms ↔ expansions and theme → pillar; by default from the packaged theme file.
+        self.synonyms = synonyms if synonyms is not None else Synonyms.from_themes_file()
+        self.reference_date: dt.date | None = None  # "today" of the recency boost (fixed by benchmarks)
         self.needs_rebuild = False
         self._read_lock = threading.RLock()
         self._write_lock = threading.RLock()
@@ -62,6 +71,7 @@ class SearchEngine:
         self._searcher = None
         self._facets: FacetData | None = None
         self._facets_of = None  # the searcher the facet data was built from
+        self._context: QueryContext | None = None
         self._dirty = False
         self._checked = 0.0
         self._closed = False
@@ -87,7 +97,7 @@ class SearchEngine:
             return
         self._close_searcher()
         self._ix, self._generation = ix, name
-        self._searcher = ix.searcher()
+        self._searcher = ix.searcher(weighting=WEIGHTING)
         version = gens.schema_version(path)
         self.needs_rebuild = version != SCHEMA_VERSION
         if self.needs_rebuild:
@@ -130,7 +140,7 @@ class SearchEngine:
                         # merge removed, so replaced and deleted documents come back. Without mmap a new
                         # searcher opens in milliseconds; only the facet data (rebuilt anyway) costs.
                         self._close_searcher()
-                        self._searcher = self._ix.searcher()
+                        self._searcher = self._ix.searcher(weighting=WEIGHTING)
                 except OSError:  # the generation vanished between the pointer check and now
                     self._generation = None
                     self._follow_pointer()
@@ -146,7 +156,24 @@ class SearchEngine:
         if self._facets_of is not searcher:
             self._facets = FacetData(searcher)
             self._facets_of = searcher
+            self._context = None
         return self._facets
+
+    def set_synonyms(self, synonyms: Synonyms) -> None:
+        with self._read_lock:
+            self.synonyms = synonyms
+            self._context = None
+
+    def _query_context(self, data: FacetData) -> QueryContext:
+        """Synonyms and the facet values present with their labels (for ``theme:logement``), per generation."""
+        if self._context is None:
+            values = {}
+            for name, fieldname in FACET_FIELDS.items():
+                present = data.value_docs.get(fieldname, {})
+                values[name] = {v: _label(self.labels, name, v) for v in present} if len(present) <= 500 \
+                    else {v: v for v in present}
+            self._context = QueryContext(synonyms=self.synonyms, values=values)
+        return self._context
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -224,12 +251,12 @@ class SearchEngine:
                 self._follow_pointer()
                 old_ix, old_name = self._ix, self._generation
             old_lock = old_ix.lock("WRITELOCK") if old_ix is not None else None
-            if old_lock is not None and not _acquire(old_lock, self.write_timeout):
+            if old_lock is not None and not gens.acquire(old_lock, self.write_timeout):
                 raise IndexBusyError(f"the search index in {self.index_dir} is locked by another writer")
             try:
                 name, new_ix = gens.new_generation(self.index_dir)
                 try:
-                    count = _fill(new_ix, docs)
+                    count = gens.fill(new_ix, docs)
                     with gens.swap_lock(self.index_dir):
                         gens.write_pointer(self.index_dir, name)
                 except BaseException:
@@ -264,21 +291,75 @@ class SearchEngine:
             if searcher is None:
                 return response
             data = self._facet_data(searcher)
-            q = parse(req.q, searcher.schema)
+            ctx = self._query_context(data)
+            q = boost_themes(parse(req.q, searcher.schema, context=ctx), req.q, self.synonyms)
             found = self._run(searcher, data, q, req, page, per_page)
             if q is not None and found[0] == 0:
-                any_word = parse(req.q, searcher.schema, any_word=True)
+                any_word = parse(req.q, searcher.schema, any_word=True, context=ctx)
                 if any_word is not None and any_word != q:
                     fallback = self._run(searcher, data, any_word, req, page, per_page)
                     if fallback[0]:
                         q, found, response.notice = any_word, fallback, OR_NOTICE
+            if q is not None and found[0] < SUGGEST_BELOW:
+                response.suggestion = self._suggest(searcher, data, ctx, req, found[0])
             total, counts, top, q = found
             stored = [(searcher.stored_fields(docnum), score) for docnum, score in top]
         response.total = total
         response.results = self._hits(stored, q)
         selected = {name: getattr(req, name) for name in FACETS}
-        response.facets = {name: facet_values(name, counts[name], selected[name], self.labels) for name in FACETS}
+        groups = self.synonyms.pillar_of
+        response.facets = {
+            name: facet_values(name, counts[name], selected[name], self.labels, groups if name == "theme" else None)
+            for name in FACETS
+        }
         return response
+
+    def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int) -> str | None:
+        """A corrected query when it finds more than ``total`` documents (with the same filters)."""
+        try:
+            corrected = correct(searcher, req.q)
+            if not corrected:
+                return None
+            q = parse(corrected, searcher.schema, context=ctx)
+            if q is None:
+                return None
+            found = self._run(searcher, data, q, req, 1, 1)[0]
+            if not found:
+                any_word = parse(corrected, searcher.schema, any_word=True, context=ctx)
+                found = self._run(searcher, data, any_word, req, 1, 1)[0] if any_word is not None else 0
+            return corrected if found > total else None
+        except Exception:  # a suggestion is a nicety: never fail the search for it
+            log.warning("spelling suggestion failed for %r", req.q, exc_info=True)
+            return None
+
+    def more_like_this(self, doc_id: str, limit: int = 5) -> list[SearchHit]:
+        """Documents about the same things as ``doc_id`` (from its key terms), best first, itself excluded."""
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return []
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                return []
+            stored = searcher.stored_fields(docnum)
+        body = ""
+        if self.text_for is not None:
+            try:
+                body = (self.text_for([doc_id]) or {}).get(doc_id, "")
+            except Exception:  # key terms from the title and summary alone
+                log.warning("text_for failed for more-like-this", exc_info=True)
+        fields = {"title": stored.get("title") or "", "summary": stored.get("summary") or "", "body": body}
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return []
+            q = like_query(key_terms(searcher, fields))
+            if q is None:
+                return []
+            docnum = searcher.document_number(id=doc_id)
+            results = searcher.search(q, limit=max(1, limit), mask={docnum} if docnum is not None else None)
+            found = [(searcher.stored_fields(d), score) for score, d in results.top_n]
+        return self._hits(found, None)
 
     def _run(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
         """(total, facet counts, [(docnum, score)] of the page, the query that ran) for one query."""
@@ -306,51 +387,23 @@ class SearchEngine:
         start = upto - per_page
         if total <= start:
             top = []
+        elif req.sort == "date_asc":
+            top = [(d, 0.0) for d in data.oldest(matched, upto)[start:]]
         elif q is None or req.sort == "date":
             top = [(d, 0.0) for d in data.newest(matched, upto)[start:]]
         else:
-            allow = None if total == matched_by_query else set(matched)
+            phrases = has_phrase(q)
+            allow = None if total == matched_by_query and not phrases else set(matched)
             # limit keeps Whoosh's top-N collector (and block skipping); the total comes from the facet pass.
-            results = searcher.search(q, filter=allow, limit=upto)
-            top = [(docnum, score) for score, docnum in results.top_n[start:upto]]
+            # The best RERANK are fetched whatever the page, so the recency re-ordering is the same on every page.
+            results = searcher.search(scoring_query(q) if phrases else q, filter=allow, limit=max(upto, RERANK))
+            ranked = rerank([(docnum, score) for score, docnum in results.top_n], data.published,
+                            self.reference_date or dt.date.today())
+            top = ranked[start:upto]
         return total, counts, top, q
 
     def _hits(self, stored: list[tuple[dict, float]], q) -> list[SearchHit]:
-        ids = [fields["id"] for fields, _ in stored]
-        terms = highlight_terms(q)
-        if q is not None:
-            wanted = ids
-        else:  # browsing: the summary's start, or the text's when there is no summary
-            wanted = [fields["id"] for fields, _ in stored if not (fields.get("summary") or "").strip()]
-        texts: dict[str, str] = {}
-        if wanted and self.text_for is not None:
-            try:
-                texts = self.text_for(wanted) or {}
-            except Exception:  # snippets fall back to summaries rather than failing the search
-                log.warning("text_for failed; snippets from summaries", exc_info=True)
-        hits = []
-        for fields, score in stored:
-            regions = split_ids(fields.get("region"))
-            try:
-                found_at = json.loads(fields.get("found_at") or "[]")
-            except ValueError:
-                found_at = []
-            summary = fields.get("summary") or ""
-            sources = [texts.get(fields["id"], ""), summary] if q is not None else [summary, texts.get(fields["id"], "")]
-            hits.append(SearchHit(
-                id=fields["id"],
-                title=fields.get("title") or "",
-                url=fields.get("url") or "",
-                centre=fields.get("centre") or "",
-                region=regions[0] if regions else "",
-                themes=split_ids(fields.get("themes")),
-                type=fields.get("type") or "",
-                published=number_date(fields.get("published")),
-                snippet=make_snippet(sources, terms),
-                found_at=found_at,
-                score=float(score),
-            ))
-        return hits
+        return build_hits(stored, q, self.text_for)
 
     def close(self) -> None:
         with self._read_lock:
@@ -361,28 +414,10 @@ class SearchEngine:
             self._closed = True
 
 
-def _acquire(lock, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if lock.acquire(blocking=False):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.1)
-
-
-def _fill(ix, docs: Iterable[IndexDocument]) -> int:
-    """Adds ``docs`` to an empty index in one commit; the first version of a repeated id is kept."""
-    seen: set[str] = set()
-    writer = ix.writer()
+def _label(labels, facet: str, value: str) -> str:
+    if labels is None:
+        return value
     try:
-        for doc in docs:
-            if doc.id in seen:
-                continue
-            seen.add(doc.id)
-            writer.add_document(**to_fields(doc))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    return len(seen)
+        return labels(facet, value) or value
+    except Exception:  # a missing label must not break a search
+        return value

@@ -72,6 +72,11 @@ class FacetData:
         published, seen = self.published, self.seen
         return heapq.nlargest(count, docs, key=lambda d: (published[d], seen[d], -d))
 
+    def oldest(self, docs: Iterable[int], count: int) -> list[int]:
+        """The ``count`` earliest published documents; undated ones last (first found first)."""
+        published, seen = self.published, self.seen
+        return heapq.nsmallest(count, docs, key=lambda d: (published[d] or 99_999_999, seen[d], d))
+
     def count(self, field: str, docs: Iterable[int]) -> Counter:
         # Single-valued fields hold a 1-tuple or an empty one, so one code path counts every field.
         return Counter(chain.from_iterable(map(self.doc_values[field].__getitem__, docs)))
@@ -161,6 +166,7 @@ def facet_values(
     counts: Counter,
     selected: list[str],
     labels: Callable[[str, str], str] | None,
+    groups: dict[str, str] | None = None,
 ) -> list[FacetValue]:
     chosen = set(selected)
     values = {v for v, n in counts.items() if n > 0} | chosen
@@ -173,7 +179,8 @@ def facet_values(
         except Exception:  # a missing label must not break a search
             return value
 
-    items = [FacetValue(value=v, label=label(v), count=counts.get(v, 0), selected=v in chosen) for v in values]
+    items = [FacetValue(value=v, label=label(v), count=counts.get(v, 0), selected=v in chosen,
+                        group=groups.get(v) if groups is not None else None) for v in values]
     if name == "year":
         items.sort(key=lambda f: f.value, reverse=True)
     else:

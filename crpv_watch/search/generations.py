@@ -19,12 +19,13 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 
-from .schema import SCHEMA_VERSION, build_schema
+from ..items import IndexDocument
+from .schema import SCHEMA_VERSION, build_schema, to_fields
 
 POINTER = "CURRENT"
 STAMP = "crpv-schema.json"
@@ -112,3 +113,30 @@ def ensure_current(index_dir: Path) -> str:
 def remove_generation(index_dir: Path, name: str | None) -> None:
     if name and GENERATION_NAME.match(name):
         shutil.rmtree(index_dir / name, ignore_errors=True)
+
+
+def acquire(lock, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if lock.acquire(blocking=False):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+def fill(ix, docs: Iterable[IndexDocument]) -> int:
+    """Adds ``docs`` to an empty index in one commit; the first version of a repeated id is kept."""
+    seen: set[str] = set()
+    writer = ix.writer()
+    try:
+        for doc in docs:
+            if doc.id in seen:
+                continue
+            seen.add(doc.id)
+            writer.add_document(**to_fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return len(seen)

@@ -18,7 +18,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from ..items import IndexDocument
 from .analysis import french_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: departments, qpvs, spell
 
 # Multi-valued facet fields are stored and indexed as comma-separated ids (ids never contain commas).
 SEP = ","
@@ -30,8 +30,13 @@ TEXT_FIELDS = {"title": 3.0, "title_exact": 4.0, "summary": 2.0, "body": 1.0}
 STEMMED_FIELDS = ("title", "summary", "body")
 
 # SearchRequest facet name → index field.
-FACET_FIELDS = {"theme": "themes", "centre": "centre", "region": "region", "type": "type", "year": "year"}
-MULTI_VALUED = frozenset({"themes", "region", "pillars"})
+FACET_FIELDS = {
+    "theme": "themes", "pillar": "pillars", "centre": "centre", "region": "region", "department": "departments",
+    "qpv": "qpvs", "type": "type", "year": "year", "language": "language",
+}
+MULTI_VALUED = frozenset({"themes", "region", "pillars", "departments", "qpvs"})
+# The unstemmed words of titles and summaries: the vocabulary "Vouliez-vous dire" corrects typing against.
+SPELL_FIELD = "spell"
 
 
 def build_schema() -> Schema:
@@ -48,6 +53,8 @@ def build_schema() -> Schema:
         pillars=KEYWORD(commas=True),
         centre=ID(stored=True),
         region=KEYWORD(stored=True, commas=True),
+        departments=KEYWORD(commas=True),
+        qpvs=KEYWORD(commas=True),
         type=ID(stored=True),
         year=ID(),
         language=ID(),
@@ -57,6 +64,8 @@ def build_schema() -> Schema:
         # found first.
         seen=NUMERIC(numtype=int, bits=64, signed=False, sortable=True, default=0),
         found_at=STORED(),
+        # No positions: only its lexicon is read (spelling suggestions), never its postings' positions.
+        spell=TEXT(analyzer=french_analyzer(stem=False), phrase=False),
     )
 
 
@@ -91,6 +100,9 @@ def to_fields(doc: IndexDocument) -> dict[str, Any]:
         "pillars": _ids(doc.pillars),
         "centre": doc.centre or "",
         "region": _ids(doc.region),
+        "departments": _ids(getattr(doc, "departments", None) or []),
+        "qpvs": _ids(getattr(doc, "qpvs", None) or []),
+        "spell": f"{title}\n{doc.summary or ''}",
         "type": doc.doctype or "",
         "published": date_number(doc.published),
         "seen": int(doc.first_seen.timestamp()) if doc.first_seen else 0,

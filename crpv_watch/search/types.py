@@ -6,18 +6,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-FACETS = ("theme", "centre", "region", "type", "year")
-SORTS = ("relevance", "date")
+FACETS = ("theme", "pillar", "centre", "region", "department", "qpv", "type", "year", "language")
+# "date" is newest first (kept for existing URLs), "date_asc" oldest first.
+SORTS = ("relevance", "date", "date_asc")
 
 
 @dataclass
 class SearchRequest:
     q: str = ""
     theme: list[str] = field(default_factory=list)
+    pillar: list[str] = field(default_factory=list)
     centre: list[str] = field(default_factory=list)
     region: list[str] = field(default_factory=list)
+    department: list[str] = field(default_factory=list)
+    qpv: list[str] = field(default_factory=list)
     type: list[str] = field(default_factory=list)
     year: list[str] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: str = "relevance"
@@ -77,6 +82,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool = False
+    group: str | None = None  # theme values: the id of their pillar (None for transversal and method themes)
 
 
 @dataclass
@@ -117,6 +123,7 @@ class SearchResponse:
     page: int = 1
     per_page: int = 10
     notice: str | None = None  # e.g. fallback to any-word matching
+    suggestion: str | None = None  # "Vouliez-vous dire …": a corrected query that finds more
 
     @property
     def pages(self) -> int:
@@ -130,7 +137,16 @@ class SearchResponse:
             "pages": self.pages,
             "results": [hit.to_json() for hit in self.results],
             "facets": {
-                name: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
+                name: [_facet_json(f) for f in values]
                 for name, values in self.facets.items()
             },
+            "notice": self.notice,
+            "suggestion": self.suggestion,
         }
+
+
+def _facet_json(f: FacetValue) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": f.value, "label": f.label, "count": f.count}
+    if f.group is not None:
+        out["group"] = f.group
+    return out

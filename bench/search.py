@@ -1,0 +1,277 @@
+"""Search speed: ours through the Flask app, against naive Whoosh, SQLite FTS5 and tantivy (docs/PERFORMANCE.md).
+
+    .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200] [--engines ours,naive,fts5,tantivy]
+
+Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
+the project's own code (``Indexer.rebuild``: store → ``to_index_document`` → ``SearchEngine.rebuild``); the other
+engines index the same documents. Each engine is then queried from a fresh child process (so its peak RSS is the
+query process's own): ours through ``create_app(settings, services)``'s test client on ``/api/search``:
+  full    q + top 10 + total + every facet count + highlights (the page's and the API's request)
+  browse  empty q with facet selections (counts + newest 10)
+and, inside the same process, the parts: ``plain`` (parse + top 10, no counts), ``counts`` (top 10 + total + all
+counts, snippets from summaries), ``highlights`` (snippets of the top 10 from the store's text), ``mlt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+PARTS = ("plain", "counts", "highlights", "full", "browse", "mlt")
+
+
+class Clock:
+    """Wall time and this thread's CPU time of each measured call: on a shared, loaded machine the CPU time is
+    what the same call costs when it has a core to itself."""
+
+    def __init__(self):
+        self.wall: dict[str, list[float]] = {p: [] for p in PARTS}
+        self.cpu: dict[str, list[float]] = {p: [] for p in PARTS}
+
+    def time(self, part: str, fn, *args, **kw):
+        w, c = time.perf_counter(), time.thread_time()
+        result = fn(*args, **kw)
+        self.cpu[part].append(time.thread_time() - c)
+        self.wall[part].append(time.perf_counter() - w)
+        return result
+
+    def report(self) -> dict:
+        return {p: {**pct(self.wall[p]), **{"cpu_" + k: v for k, v in pct(self.cpu[p]).items()}}
+                for p in PARTS if self.wall[p]}
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {"p50": round(statistics.median(ordered) * 1000, 2),
+            "p95": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 2)}
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def filters_for(corpus, count: int, seed: int = 7) -> list[dict[str, list[str]]]:
+    rng = random.Random(seed)
+    themes = sorted({t for d in corpus.docs[:2000] for t in d.themes})
+    types = sorted({d.doctype for d in corpus.docs[:2000]})
+    out: list[dict[str, list[str]]] = [{}]
+    while len(out) < count:
+        f: dict[str, list[str]] = {}
+        if rng.random() < 0.6:
+            f["theme"] = rng.sample(themes, rng.choice((1, 1, 2)))
+        if rng.random() < 0.4:
+            f["centre"] = [rng.choice(sorted(corpus.centres))]
+        if rng.random() < 0.3:
+            f["year"] = [str(rng.randint(2016, 2025))]
+        if rng.random() < 0.3:
+            f["type"] = [rng.choice(types)]
+        out.append(f)
+    return out
+
+
+def _services(data_dir: Path, centres: dict[str, list[str]]):
+    from crpv_watch.services import Services
+    from crpv_watch.settings import Settings
+
+    settings = Settings(data_dir=data_dir, secret_key="bench")
+    services = Services(settings)
+    # The generated centres are not in sources.yaml: the indexer (regions) and the labels read these.
+    services.__dict__["sources"] = [SimpleNamespace(id=c, region=r, name=c.upper()) for c, r in centres.items()]
+    return services
+
+
+def build_ours(corpus, data_dir: Path) -> dict:
+    from search_corpus import fill_store
+
+    from crpv_watch.indexer import Indexer
+
+    services = _services(data_dir, corpus.centres)
+    t = time.perf_counter()
+    fill_store(services, corpus.docs)
+    stored = time.perf_counter() - t
+    t, cpu = time.perf_counter(), time.process_time()
+    count = Indexer(services).rebuild()
+    took, cpu = time.perf_counter() - t, time.process_time() - cpu
+    size = sum(f.stat().st_size for f in services.settings.index_dir.rglob("*") if f.is_file())
+    services.close()
+    return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1),
+            "docs_per_cpu_s": round(count / cpu, 1), "loadavg_after": os.getloadavg()[0],
+            "store_fill_s": round(stored, 1), "index_mb": round(size / 2**20, 1)}
+
+
+def child_ours(data_dir: Path, spec: dict) -> dict:
+    from crpv_watch.search.hits import build_hits
+    from crpv_watch.search.matching import has_phrase, matching_docs, scoring_query
+    from crpv_watch.search.query import parse
+    from crpv_watch.search.types import SearchRequest
+    from crpv_watch.web.app import create_app
+
+    services = _services(data_dir, spec["centres"])
+    app = create_app(services.settings, services)
+    client = app.test_client()
+    engine = services.engine
+    t = time.perf_counter()
+    client.get("/api/search")  # opens the index and builds the per-generation facet data
+    first = time.perf_counter() - t
+    clock = Clock()
+    text_for = engine.text_for
+
+    def plain(q):
+        with engine._read_lock:
+            searcher = engine._current()
+            parsed = parse(q, searcher.schema, context=engine._query_context(engine._facet_data(searcher)))
+            if parsed is None:
+                top = []
+            elif has_phrase(parsed):  # the engine's route: phrase documents as a filter, ranked by the words
+                data = engine._facet_data(searcher)
+                allow = set(matching_docs(searcher, parsed, data.all_docs))
+                top = searcher.search(scoring_query(parsed), filter=allow, limit=10)
+            else:
+                top = searcher.search(parsed, limit=10)
+            return parsed, [(searcher.stored_fields(hit.docnum), hit.score) for hit in top]
+
+    def counts(q):
+        engine.text_for = None  # snippets from the stored summaries: the counts and the total, not the store
+        try:
+            engine.search(SearchRequest(q=q))
+        finally:
+            engine.text_for = text_for
+
+    def get(params):
+        response = client.get("/api/search", query_string=params)
+        assert response.status_code == 200, response.status_code
+
+    for q in spec["queries"]:
+        parsed, stored = clock.time("plain", plain, q)
+        clock.time("counts", counts, q)
+        clock.time("highlights", build_hits, stored, parsed, text_for)
+        clock.time("full", get, {"q": q})
+    for f in spec["filters"]:
+        clock.time("browse", get, f)
+    for doc_id in spec["mlt_ids"]:
+        clock.time("mlt", engine.more_like_this, doc_id)
+    return {"first_request_ms": round(first * 1000, 1), "rss_mb": peak_rss_mb(), **clock.report()}
+
+
+def child_other(kind: str, path: Path, spec: dict) -> dict:
+    from search_others import Fts5, NaiveWhoosh, Tantivy
+
+    engine = {"naive": NaiveWhoosh, "fts5": Fts5, "tantivy": Tantivy}[kind](path)
+    t = time.perf_counter()
+    engine.open()
+    first = time.perf_counter() - t
+    clock = Clock()
+    # The naive setup takes seconds a query with every facet: a sample of the queries is enough to rank it.
+    limit = spec["naive_queries"] if kind == "naive" else len(spec["queries"])
+    for q in spec["queries"][:limit]:
+        for part, fn in (("plain", engine.plain), ("full", engine.full), ("highlights", engine.highlights)):
+            clock.time(part, fn, q)
+    for f in spec["filters"][:limit]:
+        clock.time("browse", engine.browse, f)
+    return {"first_request_ms": round(first * 1000, 1), "rss_mb": peak_rss_mb(), **clock.report()}
+
+
+def build_other(kind: str, corpus, path: Path) -> dict:
+    from search_others import Fts5, NaiveWhoosh, Tantivy
+
+    engine = {"naive": NaiveWhoosh, "fts5": Fts5, "tantivy": Tantivy}[kind](path)
+    t = time.perf_counter()
+    engine.index(corpus.docs)
+    took = time.perf_counter() - t
+    return {"docs": len(corpus.docs), "index_s": round(took, 1), "docs_per_s": round(len(corpus.docs) / took, 1)}
+
+
+def run_child(kind: str, path: Path, spec_path: Path, timeout: float) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, str(path), str(spec_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if done.returncode:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
+                  if line.startswith("model name")), platform.processor())
+    return {"cpu": model, "nproc": os.cpu_count(), "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d %H:%M"), "loadavg": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000", help="corpus sizes, comma-separated (e.g. 10000,50000)")
+    parser.add_argument("--quick", action="store_true", help="2,000 documents, 40 queries: a smoke run")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--naive-queries", type=int, default=20, help="queries run on the naive Whoosh setup")
+    parser.add_argument("--engines", default="ours,naive,fts5,tantivy")
+    parser.add_argument("--workdir", default=None, help="keep the indexes here (default: a temporary directory)")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
+    args = parser.parse_args()
+    if args.child:
+        kind, path, spec = args.child
+        spec = json.loads(Path(spec).read_text(encoding="utf-8"))
+        result = child_ours(Path(path), spec) if kind == "ours" else child_other(kind, Path(path), spec)
+        print(json.dumps(result))
+        return
+
+    from search_corpus import generate
+
+    sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    nq = 40 if args.quick else args.queries
+    engines = [e for e in args.engines.split(",") if e]
+    if "tantivy" in engines:
+        try:
+            import tantivy  # noqa: F401
+        except ImportError:
+            print("tantivy not installed (pip install tantivy): skipped", flush=True)
+            engines.remove("tantivy")
+    report = {"machine": machine(), "runs": []}
+    print(json.dumps(report["machine"]), flush=True)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        for size in sizes:
+            t = time.perf_counter()
+            corpus = generate(size)
+            print(f"\n## {size} documents (generated in {time.perf_counter() - t:.0f} s)", flush=True)
+            rng = random.Random(size)
+            spec = {"queries": corpus.queries[:nq], "filters": filters_for(corpus, max(20, nq // 4)),
+                    "centres": corpus.centres, "mlt_ids": [d.id for d in rng.sample(corpus.docs, 20)],
+                    "naive_queries": args.naive_queries}
+            spec_path = Path(tmp) / f"spec-{size}.json"
+            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            run = {"size": size, "engines": {}}
+            for kind in engines:
+                path = Path(tmp) / f"{kind}-{size}"
+                try:
+                    built = build_ours(corpus, path) if kind == "ours" else build_other(kind, corpus, path)
+                    measured = run_child(kind, path, spec_path, args.timeout)
+                except Exception as exc:  # one engine failing must not lose the others' figures
+                    built, measured = {"error": repr(exc)}, {}
+                run["engines"][kind] = {**built, **measured}
+                print(f"{kind}: {json.dumps(run['engines'][kind])}", flush=True)
+            report["runs"].append(run)
+            del corpus
+    print("\n" + json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
