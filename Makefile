@@ -27,8 +27,13 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/crpv-watch demo
 
+# axe-core for the accessibility tests, pinned by package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility tests will be skipped (failed under CI=true)" >&2; fi
+
 ## make test: lint, then the whole suite (browser tests included: Chromium is installed if missing)
-test: install-test browser
+test: install-test browser node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check crpv_watch tests bench
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 

@@ -149,8 +149,9 @@ def test_worker_and_gunicorn_two_processes(tmp_path, site, gunicorn):
             # every gunicorn worker sees the document without restart
             wait_for(lambda: "Jardins partagés au pied des immeubles" in api_titles(http.get), 90,
                      what="the worker's document in gunicorn's search")
-            for _ in range(6):
-                assert "Jardins partagés au pied des immeubles" in api_titles(http.get)
+            # each gunicorn worker notices the new commit within the engine's check interval (1 s)
+            wait_for(lambda: all("Jardins partagés au pied des immeubles" in api_titles(http.get) for _ in range(6)),
+                     10, what="every gunicorn worker to see the document")
 
             # a second publication reaches search after the next crawl, still without restart
             site.add("conseil", "Le conseil citoyen fait son bilan")

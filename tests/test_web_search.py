@@ -78,6 +78,7 @@ CORPUS = [
      ["transition_ecologique"], "actualite", dt.date(2024, 1, 8)),
 ]
 HIDDEN_TITLE = "Document masqué par un éditeur"
+DEPARTMENTS = {0: ["93"], 1: ["93", "94"], 5: ["69"]}  # corpus index → departments named in the text
 PER_PAGE = 4
 
 
@@ -101,6 +102,7 @@ def build_services(tmp_path, **overrides) -> Services:
             if n == 0:  # the jardin partagé was republished by Labo Cités
                 doc.places.append(Place(source_id="labo-cites", url=url_of("labo-cites", 100)))
             doc.themes = [DocumentTheme(theme_id=t, score=1.0) for t in themes]
+            doc.departments = DEPARTMENTS.get(n, [])
             session.add(doc)
         hidden_url = url_of("oriv", 99)
         session.add(Document(id=repo.document_id_for(hidden_url), canonical_url=hidden_url, source_id="oriv",
@@ -108,7 +110,8 @@ def build_services(tmp_path, **overrides) -> Services:
                              status="hidden", places=[Place(source_id="oriv", url=hidden_url)]))
     regions_of = {s.id: s.region for s in services.sources}
     with services.db.session() as session:
-        docs = [repo.to_index_document(d, regions_of) for d in repo.searchable_documents(session)]
+        docs = [repo.to_index_document(d, regions_of, services.vocabulary.pillar_of)
+                for d in repo.searchable_documents(session)]
     assert services.engine.index(docs) == len(CORPUS)
     return services
 
@@ -164,7 +167,7 @@ def test_search_page_renders_results_and_facets(client):
     # Facets: fieldsets with legends, checkboxes labelled « Label (count) ».
     for legend in ("Thème", "Centre de ressources", "Type de document", "Année"):
         assert f"<legend>{legend}</legend>" in html
-    assert re.search(r'<input type="checkbox" id="f-theme-\d+" name="theme" value="transition_ecologique"', html)
+    assert re.search(r'<input type="checkbox" id="f-theme-transition_ecologique" name="theme" value="transition_ecologique"', html)
     assert re.search(r"Transition écologique <span class=\"facet-count\">\(\d+\)</span>", html)
     assert "Profession Banlieue" in html  # centre label, not its id
     assert "Appliquer les filtres" in html
@@ -189,7 +192,8 @@ def test_facet_link_filters(client):
     filtered = client.get(href).get_data(as_text=True)
     assert total_of(filtered) == 3 < before
     # the chip that removes it
-    assert '<a class="chip" href="/" data-facet="theme">Participation des habitants' in filtered
+    assert ('<a class="chip" href="/" data-facet="theme" data-value="participation_habitants">'
+            'Participation des habitants') in filtered
     # the checkbox is ticked and its link now removes the filter
     assert re.search(r'name="theme" value="participation_habitants" checked', filtered)
     assert facet_links(filtered, "theme")["participation_habitants"] == "/"
@@ -272,13 +276,13 @@ def test_queries_are_logged(client, services):
 
 def test_api_search_shape(client, services):
     data = client.get("/api/search?q=habitants&theme=participation_habitants").get_json()
-    assert list(data) == ["query", "total", "page", "pages", "results", "facets"]
+    assert list(data) == ["query", "total", "page", "pages", "results", "facets", "notice", "suggestion"]
     assert data["query"] == "habitants"
     assert data["total"] == 3
     assert set(data["facets"]) == set(FACETS)
     for values in data["facets"].values():
         for fv in values:
-            assert set(fv) == {"value", "label", "count"}
+            assert {"value", "label", "count"} <= set(fv) <= {"value", "label", "count", "group"}
             assert isinstance(fv["value"], str) and isinstance(fv["count"], int)
     themes = {fv["value"]: fv for fv in data["facets"]["theme"]}
     assert themes["participation_habitants"]["label"] == "Participation des habitants"

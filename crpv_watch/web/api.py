@@ -1,9 +1,11 @@
-"""The JSON API: the same parameters as the search page, the one JSON shape of ``SearchResponse.to_json()``."""
+"""The JSON API: the same parameters as the search page, the one JSON shape of ``SearchResponse.to_json()``,
+described by the OpenAPI document at /api/openapi.json (the tests validate real responses against it)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from . import openapi
 from .search import document_regions, run_search, visible_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -13,6 +15,14 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def search():
     _req, response = run_search(request.args)
     return jsonify(response.to_json())
+
+
+@bp.route("/facets")
+def facets():
+    # Facet counts only (a script refreshing counts, a partner site): not a reader's question, so not logged.
+    _req, response = run_search(request.args, log=False, per_page=1, page=1)
+    data = response.to_json()
+    return jsonify({"query": data["query"], "total": data["total"], "facets": data["facets"]})
 
 
 @bp.route("/documents/<doc_id>")
@@ -34,5 +44,12 @@ def document(doc_id: str):
         "language": doc.language,
         "content_type": doc.content_type,
         "pages": doc.pages,
+        "departments": list(doc.departments or []),
+        "qpvs": list(doc.qpvs or []),
         "found_at": [{"url": p.url, "centre": p.source_id} for p in places],
     })
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())

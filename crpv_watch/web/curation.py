@@ -44,11 +44,10 @@ def form_for(doc: Document | None = None) -> TagsForm:
 
 def territories_of(doc: Document) -> dict:
     """Department and QPV labels, and the explanation of each, for the document page."""
-    vocabulary = services().vocabulary
     names = qpv_names()
     explained = {(e.get("kind"), e.get("value")): e for e in (doc.meta or {}).get("territory_explanation") or []}
     return {
-        "departments": [(c, f"{vocabulary.region_label(c)} ({c})", explained.get(("department", c)))
+        "departments": [(c, services().label("department", c), explained.get(("department", c)))
                         for c in doc.departments or []],
         "qpvs": [(c, f"{names.get(c, c)} ({c})", explained.get(("qpv", c))) for c in doc.qpvs or []],
     }

@@ -17,7 +17,15 @@ FACET_NAMES = {
     "region": "Région",
     "type": "Type de document",
     "year": "Année",
+    "department": "Département",
+    "qpv": "Quartier prioritaire",
+    "language": "Langue",
+    "pillar": "Pilier",
 }
+LANGUAGES = {"fr": "Français", "en": "Anglais", "de": "Allemand", "es": "Espagnol", "it": "Italien",
+             "pt": "Portugais", "ar": "Arabe", "nl": "Néerlandais"}
+# Theme groups that are not pillars: the thesaurus's transversal axes and method themes (Theme.kind).
+THEME_KINDS = {"transversal": "Axes transversaux", "methode": "Méthodes et ingénierie"}
 
 
 def services() -> Services:
@@ -67,10 +75,47 @@ def label(value: str | list[str] | None, facet: str) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(label(v, facet) for v in value)
     try:
-        return services().label(facet, value)
+        named = services().label(facet, value)
+        return named if named and named != value else _territory_label(facet, value)
     except Exception:  # a missing vocabulary or sources file must not break a page
         current_app.logger.exception("no label for %s=%s", facet, value)
         return value
+
+
+def _territory_label(facet: str, value: str) -> str:
+    """Names for the facets whose values are codes the services do not name (departments, QPV, languages)."""
+    if facet == "department":
+        # Not region_label: department and region codes overlap (93 is Seine-Saint-Denis and also PACA).
+        name = services().vocabulary.departments.get(value)
+        return f"{name} ({value})" if name else value
+    if facet == "qpv":
+        from ..tagging.territory import qpv_names
+
+        name = qpv_names().get(value)
+        return f"{name} ({value})" if name else value
+    if facet == "language":
+        return LANGUAGES.get(value, value)
+    if facet == "pillar":
+        return group_label(value)
+    return value
+
+
+def theme_group(theme_id: str) -> tuple[str, str, int]:
+    """(group id, group label, rank) of a theme: its pillar, else its kind (transversal axis, method)."""
+    vocab = services().vocabulary
+    pillars = list(vocab.pillars)
+    theme = vocab.themes.get(theme_id)
+    if theme is not None and theme.pillar in vocab.pillars:
+        return theme.pillar, vocab.pillars[theme.pillar].label, pillars.index(theme.pillar)
+    kind = theme.kind if theme is not None and theme.kind in THEME_KINDS else "transversal"
+    return kind, THEME_KINDS[kind], len(pillars) + list(THEME_KINDS).index(kind)
+
+
+def group_label(group: str) -> str:
+    vocab = services().vocabulary
+    if group in vocab.pillars:
+        return vocab.pillars[group].label
+    return THEME_KINDS.get(group, group)
 
 
 def documents_count(n: int) -> str:

@@ -1,106 +1,45 @@
-"""The public search page and the document page."""
+"""The public search page and the document page (the feeds hang on the same blueprint: see feeds.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request
 
-from ..search.types import FACETS, FacetValue, SearchRequest, SearchResponse
+from ..search.types import SearchHit, SearchRequest, SearchResponse
 from ..store import repo
 from ..store.models import Document, QueryLog
-from .filters import date_fr, label, services
+from .filters import services
+from .search_state import SearchState, dom_id, page_facets
+
+__all__ = ["SearchState", "bp", "run_search", "visible_document"]
 
 bp = Blueprint("search", __name__)
 
 PREVIEW_CHARS = 2000
 FACET_VISIBLE = 8  # values shown before the « Voir plus » disclosure
+SIMILAR_COUNT = 5
 
 
-class SearchState:
-    """The current search as URLs: what each facet link, chip, sort and page link points to."""
-
-    def __init__(self, req: SearchRequest, response: SearchResponse):
-        self.req = req
-        self.response = response
-
-    def url(self, req: SearchRequest) -> str:
-        params = req.to_params()
-        return url_for("search.index") + ("?" + urlencode(params) if params else "")
-
-    def with_changes(self, **changes) -> str:
-        changes.setdefault("page", 1)
-        return self.url(dataclasses.replace(self.req, **changes))
-
-    def selected(self, facet: str, value: str) -> bool:
-        return value in getattr(self.req, facet)
-
-    def toggle(self, facet: str, value: str) -> str:
-        values = list(getattr(self.req, facet))
-        values = [v for v in values if v != value] if value in values else [*values, value]
-        return self.with_changes(**{facet: values})
-
-    def clear_filters(self) -> str:
-        return self.url(SearchRequest(q=self.req.q, sort=self.req.sort))
-
-    def page(self, number: int) -> str:
-        return self.with_changes(page=number)
-
-    def hidden_params(self, *exclude: str) -> list[tuple[str, str]]:
-        """State to carry in a form's hidden inputs, minus what the form itself edits."""
-        return [(k, v) for k, v in dataclasses.replace(self.req, page=1).to_params() if k not in exclude]
-
-    def chips(self) -> list[dict[str, str]]:
-        """Active filters, each with its label and the URL that removes it."""
-        out = []
-        for facet in FACETS:
-            for value in getattr(self.req, facet):
-                out.append({"facet": facet, "label": self.facet_label(facet, value),
-                            "url": self.toggle(facet, value)})
-        if self.req.date_from:
-            out.append({"facet": "from", "label": f"depuis le {date_fr(self.req.date_from)}",
-                        "url": self.with_changes(date_from=None)})
-        if self.req.date_to:
-            out.append({"facet": "to", "label": f"jusqu'au {date_fr(self.req.date_to)}",
-                        "url": self.with_changes(date_to=None)})
-        return out
-
-    def facet_label(self, facet: str, value: str) -> str:
-        for fv in self.response.facets.get(facet, []):
-            if fv.value == value:
-                return fv.label
-        return label(value, facet)
-
-    def facet_values(self, facet: str) -> list:
-        """The engine's values, plus any selected value it did not return, so a filter can always be unticked."""
-        values = list(self.response.facets.get(facet, []))
-        known = {fv.value for fv in values}
-        for value in getattr(self.req, facet):
-            if value not in known:
-                values.append(FacetValue(value=value, label=self.facet_label(facet, value), count=0,
-                                         selected=True))
-        for fv in values:
-            fv.selected = fv.selected or self.selected(facet, fv.value)
-        return values
-
-    def pagination(self) -> list[int | None]:
-        """Page numbers around the current one; None marks a gap."""
-        current, last = self.response.page, self.response.pages
-        shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-        out: list[int | None] = []
-        for n in shown:
-            if out and n - (out[-1] or 0) > 1:
-                out.append(None)
-            out.append(n)
-        return out
+def search_request(args, per_page: int | None = None) -> SearchRequest:
+    req = SearchRequest.from_args(args, per_page=per_page or current_app.config["RESULTS_PER_PAGE"])
+    if req.date_from and req.date_to and req.date_from > req.date_to:
+        # Dates typed the wrong way round mean the period between them, not an empty page.
+        req.date_from, req.date_to = req.date_to, req.date_from
+    return req
 
 
-def run_search(args) -> tuple[SearchRequest, SearchResponse]:
-    req = SearchRequest.from_args(args, per_page=current_app.config["RESULTS_PER_PAGE"])
+def run_search(args, *, log: bool = True, per_page: int | None = None,
+               **overrides) -> tuple[SearchRequest, SearchResponse]:
+    """The search of a query string. ``log`` records it for the editors (readers' questions only: not feeds,
+    not the facet counts a script asks for)."""
+    req = search_request(args, per_page)
+    if overrides:
+        req = dataclasses.replace(req, **overrides)
     response = services().engine.search(req)
-    _log_query(req, response)
+    if log:
+        _log_query(req, response)
     return req, response
 
 
@@ -124,8 +63,8 @@ def _log_query(req: SearchRequest, response: SearchResponse) -> None:
 def index():
     req, response = run_search(request.args)
     state = SearchState(req, response)
-    return render_template("search/index.html", req=req, response=response, state=state, facets=FACETS,
-                           facet_visible=FACET_VISIBLE)
+    return render_template("search/index.html", req=req, response=response, state=state, facets=page_facets(),
+                           facet_visible=FACET_VISIBLE, dom_id=dom_id)
 
 
 def visible_document(doc_id: str) -> Document:
@@ -166,5 +105,31 @@ def document(doc_id: str):
     paragraphs, truncated = preview_paragraphs(doc.text)
     original = doc.places[0].url if doc.places else doc.canonical_url
     others = [p for p in doc.places if p.url != original]
+    pdfs = pdf_links(doc, original)
+    from . import curation
+
     return render_template("search/document.html", doc=doc, paragraphs=paragraphs, truncated=truncated,
-                           original=original, other_places=others, regions=document_regions(doc))
+                           original=original, other_places=others, regions=document_regions(doc),
+                           territories=curation.territories_of(doc), field_names=curation.FIELD_NAMES,
+                           tags_form=curation.form_for(doc) if g.get("user") is not None else None,
+                           pdfs=pdfs, similar=similar_documents(doc.id))
+
+
+def pdf_links(doc: Document, original: str) -> list[str]:
+    """The PDF versions of the document: itself when it is one, and any place that serves a PDF."""
+    urls = [original] if doc.content_type == "application/pdf" else []
+    urls += [p.url for p in doc.places if p.url not in urls and p.url.lower().split("?")[0].endswith(".pdf")]
+    return urls
+
+
+def similar_documents(doc_id: str, limit: int = SIMILAR_COUNT) -> list[SearchHit]:
+    """« Documents similaires »: the engine's more-like-this, never the document itself."""
+    try:
+        hits = services().engine.more_like_this(doc_id, limit=limit + 1)
+    except Exception:  # a side list must never cost the reader the document
+        current_app.logger.exception("more_like_this failed for %s", doc_id)
+        return []
+    return [h for h in hits if h.id != doc_id][:limit]
+
+
+from . import feeds  # noqa: E402,F401  (the Atom feed and OpenSearch description routes live on this blueprint)
