@@ -10,13 +10,16 @@ added to the candidate being processed, per thread. "Overhead" is a candidate's 
 ``SourceCrawl._process`` minus its fetch, parse+extract and tagging time: robots/filters checks, canonical-URL
 and dedup lookups, the store transaction with its index-queue entry, bookkeeping. Tagging is reported apart.
 Index writes happen in batches after each source (``Indexer.drain``) and are reported per document.
+
+The PDF comparison (``compare_pdf``): the crawl's PDF bodies go through raw pypdf in a pypdf-only subprocess
+and through ``parse_pdf.extract_pdf``, rounds interleaved, best of ``--repeat`` each. The pipeline's CPU is
+this process's plus what the workers report per task; "overhead per file" is the difference of the two.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import os
 import platform
@@ -115,40 +118,127 @@ def profile_threads() -> list:
     return sessions
 
 
-def raw_pypdf(bodies: list[bytes]) -> tuple[int, float, float]:
-    """(pages, wall seconds, CPU seconds) of plain pypdf text extraction, in this process."""
-    from pypdf import PdfReader
-
+# Raw pypdf runs in a subprocess like the pipeline's workers: a fresh interpreter that imports only pypdf, with
+# pypdf's logging and warnings silenced as in ``pdf_text.worker_main`` (in the crawl process, pypdf would run
+# against a 300 MB heap and log every repaired object). Each round times exactly what ``pdf_text.extract``
+# asks of pypdf for the text: ``PdfReader(BytesIO(body), strict=False)`` and ``extract_text()`` on every page.
+_RAW_SCRIPT = r"""
+import io, json, logging, pickle, sys, time, warnings
+from pypdf import PdfReader
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+warnings.simplefilter("ignore")
+bodies = pickle.load(open(sys.argv[1], "rb"))
+for line in sys.stdin:
     pages, start, cpu = 0, time.perf_counter(), time.process_time()
     for body in bodies:
         reader = PdfReader(io.BytesIO(body), strict=False)
         for page in reader.pages:
             page.extract_text()
             pages += 1
-    return pages, time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps([pages, time.perf_counter() - start, time.process_time() - cpu]), flush=True)
+"""
 
 
-def _workers_cpu() -> float:
-    """CPU seconds used so far by the live PDF workers (/proc/PID/stat utime + stime)."""
-    total = 0.0
+class RawPypdf:
+    """(pages, wall seconds, CPU seconds) of plain pypdf text extraction, one round per call."""
+
+    def __init__(self, bodies: list[bytes], tmp: str):
+        import pickle
+        import subprocess
+
+        path = Path(tmp) / "bodies.pickle"
+        path.write_bytes(pickle.dumps(bodies))
+        self.proc = subprocess.Popen([sys.executable, "-c", _RAW_SCRIPT, str(path)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def __call__(self) -> tuple[int, float, float]:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        pages, wall, cpu = json.loads(self.proc.stdout.readline())
+        return pages, wall, cpu
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class WorkerCpu:
+    """Sums the CPU time the PDF workers report for each task (``result["cpu"]``: ``time.process_time`` in the
+    worker, from the task received to the result sent). /proc/PID/stat ticks (10 ms) were too coarse for rounds
+    of ~0.2 s, and counted a worker's start-up when one was replaced during a round."""
+
+    def __init__(self):
+        self.total = 0.0
+        run = parse_pdf._Pool.run
+
+        def counted(pool, task, timeout):
+            result = run(pool, task, timeout)
+            self.total += result.get("cpu", 0.0)
+            return result
+
+        parse_pdf._Pool.run = counted
+
+
+def _workers_peak_rss_mb() -> float:
+    """Peak RSS of the live PDF workers (VmHWM). RUSAGE_CHILDREN would also count the raw-pypdf subprocess,
+    whose peak is the crawl process's own at fork time."""
+    peak = 0
     pool = parse_pdf._pool
     for pid in list(pool.workers) if pool else []:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
             pass
-    return total
+    return round(peak / 1024, 1)
 
 
-def pipeline_pdf(bodies: list[bytes], settings: Settings) -> tuple[int, float, float]:
+def pipeline_pdf(bodies: list[bytes], settings: Settings, workers: WorkerCpu) -> tuple[int, float, float]:
     """The same through ``parse_pdf.extract_pdf`` (worker pool, metadata, cleaning, language): wall seconds and
-    CPU seconds of this process plus the worker's. Worker start-up is paid once per pool and kept out."""
-    parse_pdf.extract_pdf("http://bench/warm.pdf", bodies[0], settings)
-    pages, start, cpu, wcpu = 0, time.perf_counter(), time.process_time(), _workers_cpu()
+    CPU seconds of this process plus the workers'."""
+    pages, start, cpu, wcpu = 0, time.perf_counter(), time.process_time(), workers.total
     for n, body in enumerate(bodies):
         pages += parse_pdf.extract_pdf(f"http://bench/{n}.pdf", body, settings).pages or 0
-    return pages, time.perf_counter() - start, time.process_time() - cpu + _workers_cpu() - wcpu
+    return pages, time.perf_counter() - start, time.process_time() - cpu + workers.total - wcpu
+
+
+def compare_pdf(bodies: list[bytes], settings: Settings, rounds: int, tmp: str) -> dict:
+    """Raw pypdf and the pipeline on the same files, rounds interleaved; best of ``rounds`` for each (CPU and
+    wall taken apart). Worker start-up is a pool cost, paid once: it is kept out (a warm-up round starts every
+    worker, and recycling is off during the measurement)."""
+    workers = WorkerCpu()
+    raw = RawPypdf(bodies, tmp)
+    recycle, parse_pdf.RECYCLE_AFTER = parse_pdf.RECYCLE_AFTER, 1 << 30
+    try:
+        for _ in range(2):  # warm-up: every worker started and through every file, raw likewise
+            pipeline_pdf(bodies, settings, workers)
+            raw()
+        raws, pipes = [], []
+        for _ in range(rounds):
+            raws.append(raw())
+            pipes.append(pipeline_pdf(bodies, settings, workers))
+    finally:
+        parse_pdf.RECYCLE_AFTER = recycle
+        raw.close()
+    pages = raws[0][0]
+    raw_wall, raw_cpu = min(r[1] for r in raws), min(r[2] for r in raws)
+    pipe_wall, pipe_cpu = min(p[1] for p in pipes), min(p[2] for p in pipes)
+    per_round = sorted(r[2] / p[2] for r, p in zip(raws, pipes, strict=True))
+    return {
+        "pdf_files": len(bodies), "pdf_pages": pages, "pipeline_pdf_pages": pipes[0][0],
+        "raw_pypdf_pages_per_s": round(pages / raw_wall, 1),
+        "pipeline_pdf_pages_per_s": round(pipes[0][0] / pipe_wall, 1),
+        "pdf_ratio_wall": round(raw_wall / pipe_wall, 3),
+        "raw_pypdf_pages_per_cpu_s": round(pages / raw_cpu, 1),
+        "pipeline_pdf_pages_per_cpu_s": round(pipes[0][0] / pipe_cpu, 1),
+        "pdf_ratio_cpu": round(raw_cpu / pipe_cpu, 3),
+        "pdf_ratio_cpu_median_round": round(per_round[len(per_round) // 2], 3),
+        "pdf_overhead_ms_per_file_cpu": round(1000 * (pipe_cpu - raw_cpu) / max(1, len(bodies)), 2),
+        # Extrapolation, not a measurement: the pipeline's cost beyond pypdf is per file, so the CPU ratio
+        # reaches 0.9 for files of at least this many pages (at this corpus's pypdf cost per page).
+        "pdf_pages_per_file_for_ratio_0.9": round(9 * (pipe_cpu - raw_cpu) / max(1, len(bodies)) / (raw_cpu / pages), 1),
+    }
 
 
 def machine() -> str:
@@ -168,7 +258,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=18850)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--repeat", type=int, default=5, help="PDF comparison rounds (best kept)")
+    parser.add_argument("--repeat", type=int, default=7, help="PDF comparison rounds (best kept)")
     parser.add_argument("--concurrency", type=int, default=1,
                         help="hosts crawled in parallel (default 1: with threads, a stage's wall time also counts "
                              "the GIL waits caused by the others, which blurs the per-page overhead)")
@@ -194,14 +284,10 @@ def main() -> int:
         wall = time.perf_counter() - start
         runner.close()
         bodies = list(pdf_bodies.values())
-        best_raw = best_pipe = None
-        for _ in range(args.repeat):
-            raw = raw_pypdf(bodies)
-            pipe = pipeline_pdf(bodies, settings)
-            best_raw = raw if best_raw is None or raw[1] < best_raw[1] else best_raw
-            best_pipe = pipe if best_pipe is None or pipe[1] < best_pipe[1] else best_pipe
+        pdf_figures = compare_pdf(bodies, settings, args.repeat, tmp)
+        worker_peak = _workers_peak_rss_mb()
         services.close()
-        parse_pdf.shutdown()  # workers reaped, so that RUSAGE_CHILDREN sees their peak
+        parse_pdf.shutdown()
 
     html = [r for r in records if r.get("kind_html") and r.get("extract")]
     pdf = [r for r in records if r.get("kind_pdf") and r.get("extract")]
@@ -230,15 +316,9 @@ def main() -> int:
         "overhead_ms_per_html_page_cpu": overhead("_cpu", False),
         "overhead_ms_per_html_page_cpu_incl_tagging": overhead("_cpu", True),
         "index_ms_per_document": round(1000 * sum(t for _, t in drains) / max(1, indexed), 2),
-        "pdf_files": len(bodies),
-        "raw_pypdf_pages_per_s": round(best_raw[0] / best_raw[1], 1),
-        "pipeline_pdf_pages_per_s": round(best_pipe[0] / best_pipe[1], 1),
-        "pdf_ratio_wall": round((best_pipe[0] / best_pipe[1]) / (best_raw[0] / best_raw[1]), 3),
-        "raw_pypdf_pages_per_cpu_s": round(best_raw[0] / best_raw[2], 1),
-        "pipeline_pdf_pages_per_cpu_s": round(best_pipe[0] / best_pipe[2], 1),
-        "pdf_ratio_cpu": round((best_pipe[0] / best_pipe[2]) / (best_raw[0] / best_raw[2]), 3),
+        **pdf_figures,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "peak_rss_pdf_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "peak_rss_pdf_worker_mb": worker_peak,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))

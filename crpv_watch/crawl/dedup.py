@@ -91,10 +91,6 @@ def text_hash(text: str) -> str:
     return hash_normalized(normalize_text(text))
 
 
-def _h64(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big")
-
-
 def simhash(text: str) -> int:
     """63-bit simhash over word 3-shingles (63 bits so the value fits a signed 64-bit database column)."""
     return simhash_normalized(normalize_text(text))
@@ -104,13 +100,34 @@ def simhash_normalized(normalized: str) -> int:
     words = _WORD_RE.findall(normalized)
     if not words:
         return 0
-    shingles = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
-    # Bit columns via zip over fixed-width binary strings: the counting runs in C, not a 63 × N Python loop.
-    rows = [format(_h64(sh) & _MASK63, "063b") for sh in shingles]
+    blake2b = hashlib.blake2b
+    # Same shingles, same 64-bit blake2b hashes as ever (stored simhashes stay comparable); only the counting
+    # of the 63 bit columns changed.
+    digests = [blake2b(" ".join(words[i:i + 3]).encode("utf-8"), digest_size=8).digest()
+               for i in range(max(1, len(words) - 2))]
+    counts = _bit_counts(digests)
+    half = len(digests)
     value = 0
-    for column in zip(*rows, strict=True):
-        value = (value << 1) | (1 if 2 * column.count("1") > len(rows) else 0)
+    for count in counts:  # bit 62 (most significant of the 63 kept) first
+        value = (value << 1) | (1 if 2 * count > half else 0)
     return value & _MASK63
+
+
+_CHUNK = 1 << 15  # digests per numpy batch: bounds the bit matrix (64 bytes per shingle) on book-sized texts
+
+
+def _bit_counts(digests: list[bytes]) -> list[int]:
+    """How many digests have each of their 63 low bits set, most significant first."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy comes with py3langid; the pure-Python way is 3x slower
+        rows = [format(int.from_bytes(d, "big") & _MASK63, "063b") for d in digests]
+        return [column.count("1") for column in zip(*rows, strict=True)]
+    total = np.zeros(64, dtype=np.int64)
+    for start in range(0, len(digests), _CHUNK):
+        chunk = np.frombuffer(b"".join(digests[start:start + _CHUNK]), dtype=np.uint8)
+        total += np.unpackbits(chunk).reshape(-1, 64).sum(axis=0, dtype=np.int64)
+    return total[1:].tolist()  # bit 63 (the first, big-endian) is dropped: 63-bit values
 
 
 def hamming(a: int, b: int) -> int:

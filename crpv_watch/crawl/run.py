@@ -274,9 +274,8 @@ class SourceCrawl(HubDiscovery):
         if discover.unsupported_type(c.url):  # DOCX, ODT, images…: no extractor, not worth the bytes
             return self._skip("unsupported type")
         with self.services.db.session() as session:
-            place = repo.place_by_url(session, c.url)
-            known = (place.etag, place.last_modified, place.content_hash, place.feed_updated) if place else None
-            attachments = list((place.document.meta or {}).get("attachments", [])) if place else []
+            known = repo.known_place(session, c.url)  # one Core query: validators, body hash, attachments
+        attachments = known.attachments if known else []
         stamp = c.stamp
         if known and stamp and known[3] == stamp:
             with self.services.db.session() as session:  # the feed says it did not change: not refetched

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..items import IndexDocument
@@ -128,6 +129,43 @@ def latest_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
 
 def place_by_url(session: Session, url: str) -> Place | None:
     return session.scalar(select(Place).where(Place.url == url))
+
+
+class KnownPlace(NamedTuple):
+    """What the crawl needs of a known URL before fetching it: validators, body hash, attachments to replay."""
+
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    feed_updated: str | None
+    attachments: list[str]
+
+
+# Core statements built once (the per-candidate path of the crawl): SQLAlchemy then reuses their compiled form.
+_KNOWN_PLACE = (select(Place.etag, Place.last_modified, Place.content_hash, Place.feed_updated, Document.meta)
+                .join(Document, Document.id == Place.document_id).where(Place.url == bindparam("url")))
+_PLACE_ID = select(Place.id).where(Place.url == bindparam("url"))
+_INSERT_QUEUE = insert(IndexQueue)
+
+
+def known_place(session: Session, url: str) -> KnownPlace | None:
+    """One query (place joined with its document), no ORM objects: called for every candidate of a crawl."""
+    row = session.connection().execute(_KNOWN_PLACE, {"url": url}).first()
+    if row is None:
+        return None
+    return KnownPlace(row.etag, row.last_modified, row.content_hash, row.feed_updated,
+                      list((row.meta or {}).get("attachments", [])))
+
+
+def place_id_by_url(session: Session, url: str) -> int | None:
+    return session.connection().execute(_PLACE_ID, {"url": url}).scalar()
+
+
+def enqueue_index_now(session: Session, doc_ids: Iterable[str]) -> None:
+    """``enqueue_index`` as a Core insert in the session's transaction (no unit-of-work flush)."""
+    rows = [{"document_id": i, "queued_at": utcnow()} for i in doc_ids]
+    if rows:
+        session.connection().execute(_INSERT_QUEUE, rows)
 
 
 def today() -> dt.date:
