@@ -160,8 +160,11 @@ def test_worker_and_gunicorn_two_processes(tmp_path, site, gunicorn):
                      what="the second document")
 
             # hide through gunicorn: the database and the queue change; the worker's drain updates the index
-            doc_id = next(r["id"] for r in http.get("/api/search?q=").json()["results"]
-                          if r["title"] == "Le conseil citoyen fait son bilan")
+            def conseil_id():  # any gunicorn worker may answer: each sees the commit within its check interval
+                return next((r["id"] for r in http.get("/api/search?q=").json()["results"]
+                             if r["title"] == "Le conseil citoyen fait son bilan"), None)
+
+            doc_id = wait_for(conseil_id, 10, what="the second document's id")
             assert http.post(f"/editeurs/documents/{doc_id}/masquer", data={"csrf_token": token}).status_code == 302
             wait_for(lambda: "Le conseil citoyen fait son bilan" not in api_titles(http.get), 30,
                      what="the hidden document to leave search")

@@ -11,13 +11,13 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from ..digest import subscriptions as subs
 from ..digest.tokens import TokenError, Tokens
 from ..search.types import SearchRequest
-from ..store.models import Digest
+from ..store.models import Digest, Subscriber
 from . import ratelimit
 from .app import csrf, error_response
 from .auth import login_required
@@ -249,12 +249,28 @@ def unsubscribe(token: str):
 # -- editors ----------------------------------------------------------------------------------------------
 
 
+PREVIEW_CHOICES = 200  # subscribers offered in the preview's list; any other address can still be typed
+_STATUS_ORDER = {"active": 0, "paused": 1, "pending": 2, "bouncing": 3, "unsubscribed": 4}
+
+
+def preview_choices(db) -> tuple[list[dict], bool]:
+    """The subscribers an editor can pick for a preview: those who get letters first, then by address; and
+    whether the list was cut at ``PREVIEW_CHOICES``."""
+    order = case(_STATUS_ORDER, value=Subscriber.status, else_=len(_STATUS_ORDER))
+    found = db.scalars(select(Subscriber).order_by(order, Subscriber.email).limit(PREVIEW_CHOICES + 1)
+                       .options(selectinload(Subscriber.alerts))).all()
+    return ([{"email": s.email, "status": subs.STATUS_LABELS.get(s.status, s.status),
+              "alerts": sum(1 for a in s.alerts if a.active)} for s in found[:PREVIEW_CHOICES]],
+            len(found) > PREVIEW_CHOICES)
+
+
 @editors_bp.route("/")
 @login_required
 def log():
     svc = services()
     with svc.db.session() as db:
         counts = subs.counts_by_status(db)
+        picks, truncated = preview_choices(db)
         digests = db.scalars(select(Digest).order_by(Digest.id.desc()).limit(200)
                              .options(selectinload(Digest.subscriber))).all()
         rows = [{"email": d.subscriber.email, "period": d.period, "status": d.status, "count": d.count,
@@ -270,7 +286,9 @@ def log():
             "subject": result[1], "text": result[2], "count": result[0].count,
             "since": result[0].window_start}
     return render_template("subscriptions/editors_digests.html", counts=counts, rows=rows, email=email,
-                           preview=preview, status_labels=subs.STATUS_LABELS)
+                           preview=preview, status_labels=subs.STATUS_LABELS, subscribers=picks,
+                           listed=any(c["email"] == email for c in picks), truncated=truncated,
+                           limit=PREVIEW_CHOICES)
 
 
 @editors_bp.route("/apercu.html")
