@@ -1,6 +1,7 @@
 """Search speed: ours through the Flask app, against naive Whoosh, SQLite FTS5 and tantivy (docs/PERFORMANCE.md).
 
     .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200] [--engines ours,naive,fts5,tantivy]
+                                     [--keep DIR]  (build once in DIR, reuse the corpus spec and indexes later)
 
 Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
 the project's own code (``Indexer.rebuild``: store → ``to_index_document`` → ``SearchEngine.rebuild``); the other
@@ -123,6 +124,7 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
     from crpv_watch.search.hits import build_hits
     from crpv_watch.search.matching import has_phrase, matching_docs, scoring_query
     from crpv_watch.search.query import parse
+    from crpv_watch.search.topk import top_docs
     from crpv_watch.search.types import SearchRequest
     from crpv_watch.web.app import create_app
 
@@ -144,11 +146,12 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
                 top = []
             elif has_phrase(parsed):  # the engine's route: phrase documents as a filter, ranked by the words
                 data = engine._facet_data(searcher)
-                allow = set(matching_docs(searcher, parsed, data.all_docs))
-                top = searcher.search(scoring_query(parsed), filter=allow, limit=10)
-            else:
-                top = searcher.search(parsed, limit=10)
-            return parsed, [(searcher.stored_fields(hit.docnum), hit.score) for hit in top]
+                cache = engine._score_data(searcher)
+                allow = set(matching_docs(searcher, parsed, data.all_docs, cache))
+                top = top_docs(searcher, scoring_query(parsed), 10, allow, cache) if allow else []
+            else:  # the engine's scoring (search/topk.py: Whoosh's matcher tree a posting list at a time)
+                top = top_docs(searcher, parsed, 10, None, engine._score_data(searcher))
+            return parsed, [(searcher.stored_fields(docnum), score) for score, docnum in top]
 
     def counts(q):
         engine.text_for = None  # snippets from the stored summaries: the counts and the total, not the store
@@ -161,10 +164,19 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
         response = client.get("/api/search", query_string=params)
         assert response.status_code == 200, response.status_code
 
+    def cold():
+        """Each part starts without the decoded posting lists the previous part of the same query left in the
+        engine's per-generation cache (search/topk.py): every measure is a first search of its words."""
+        with engine._read_lock:
+            engine._score_data(engine._current()).drop_postings()
+
     for q in spec["queries"]:
+        cold()
         parsed, stored = clock.time("plain", plain, q)
+        cold()
         clock.time("counts", counts, q)
         clock.time("highlights", build_hits, stored, parsed, text_for)
+        cold()
         clock.time("full", get, {"q": q})
     for f in spec["filters"]:
         clock.time("browse", get, f)
@@ -224,6 +236,9 @@ def main() -> None:
     parser.add_argument("--naive-queries", type=int, default=20, help="queries run on the naive Whoosh setup")
     parser.add_argument("--engines", default="ours,naive,fts5,tantivy")
     parser.add_argument("--workdir", default=None, help="keep the indexes here (default: a temporary directory)")
+    parser.add_argument("--keep", default=None, metavar="DIR",
+                        help="build the corpora and indexes in DIR once and reuse them on later runs (the spec and "
+                             "every engine's index are kept; delete DIR after a change to the indexing code)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
     args = parser.parse_args()
@@ -248,21 +263,40 @@ def main() -> None:
     report = {"machine": machine(), "runs": []}
     print(json.dumps(report["machine"]), flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        base = Path(args.keep) if args.keep else Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            t = time.perf_counter()
-            corpus = generate(size)
-            print(f"\n## {size} documents (generated in {time.perf_counter() - t:.0f} s)", flush=True)
-            rng = random.Random(size)
-            spec = {"queries": corpus.queries[:nq], "filters": filters_for(corpus, max(20, nq // 4)),
-                    "centres": corpus.centres, "mlt_ids": [d.id for d in rng.sample(corpus.docs, 20)],
-                    "naive_queries": args.naive_queries}
-            spec_path = Path(tmp) / f"spec-{size}.json"
-            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            spec_path = base / f"spec-{size}-{nq}.json"
+            corpus = None
+
+            def corpus_of(size=size):
+                nonlocal corpus
+                if corpus is None:
+                    t = time.perf_counter()
+                    corpus = generate(size)
+                    print(f"(corpus of {size} generated in {time.perf_counter() - t:.0f} s)", flush=True)
+                return corpus
+
+            print(f"\n## {size} documents", flush=True)
+            if not (args.keep and spec_path.exists()):
+                rng = random.Random(size)
+                docs = corpus_of().docs
+                spec = {"queries": corpus.queries[:nq], "filters": filters_for(corpus, max(20, nq // 4)),
+                        "centres": corpus.centres, "mlt_ids": [d.id for d in rng.sample(docs, 20)],
+                        "naive_queries": args.naive_queries}
+                spec_path.write_text(json.dumps(spec), encoding="utf-8")
             run = {"size": size, "engines": {}}
             for kind in engines:
-                path = Path(tmp) / f"{kind}-{size}"
+                path = base / f"{kind}-{size}"
+                built_path = base / f"{kind}-{size}.built.json"
                 try:
-                    built = build_ours(corpus, path) if kind == "ours" else build_other(kind, corpus, path)
+                    if args.keep and built_path.exists():
+                        built = {**json.loads(built_path.read_text(encoding="utf-8")), "reused": True}
+                    else:
+                        built = build_ours(corpus_of(), path) if kind == "ours" \
+                            else build_other(kind, corpus_of(), path)
+                        if args.keep:
+                            built_path.write_text(json.dumps(built), encoding="utf-8")
                     measured = run_child(kind, path, spec_path, args.timeout)
                 except Exception as exc:  # one engine failing must not lose the others' figures
                     built, measured = {"error": repr(exc)}, {}

@@ -28,6 +28,7 @@ from .query import QueryContext, boost_themes, parse, plain_query
 from .related import RERANK, SUGGEST_BELOW, correct, key_terms, like_query, rerank
 from .schema import FACET_FIELDS, SCHEMA_VERSION, date_number, to_fields
 from .synonyms import Synonyms
+from .topk import ScoreData, top_docs
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SearchEngine:
         self._searcher = None
         self._facets: FacetData | None = None
         self._facets_of = None  # the searcher the facet data was built from
+        self._scores: ScoreData | None = None  # field lengths for top-k scoring, per searcher
         self._context: QueryContext | None = None
         self._dirty = False
         self._checked = 0.0
@@ -112,6 +114,7 @@ class SearchEngine:
                 pass
         self._searcher = None
         self._facets = self._facets_of = None
+        self._scores = None
 
     def _follow_pointer(self) -> None:
         """Opens the live generation when the pointer names another one (another process rebuilt)."""
@@ -158,6 +161,11 @@ class SearchEngine:
             self._facets_of = searcher
             self._context = None
         return self._facets
+
+    def _score_data(self, searcher) -> ScoreData:
+        if self._scores is None or self._scores.searcher is not searcher:
+            self._scores = ScoreData(searcher)
+        return self._scores
 
     def set_synonyms(self, synonyms: Synonyms) -> None:
         with self._read_lock:
@@ -372,7 +380,7 @@ class SearchEngine:
             return self._run_once(searcher, data, plain, req, page, per_page)
 
     def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
-        base = data.all_docs if q is None else matching_docs(searcher, q, data.all_docs)
+        base = data.all_docs if q is None else matching_docs(searcher, q, data.all_docs, self._score_data(searcher))
         matched_by_query = len(base)
         if req.date_from or req.date_to:
             low = date_number(req.date_from) or 1
@@ -394,10 +402,16 @@ class SearchEngine:
         else:
             phrases = has_phrase(q)
             allow = None if total == matched_by_query and not phrases else set(matched)
-            # limit keeps Whoosh's top-N collector (and block skipping); the total comes from the facet pass.
+            # The total comes from the facet pass; only the best max(upto, RERANK) are ranked.
             # The best RERANK are fetched whatever the page, so the recency re-ordering is the same on every page.
-            results = searcher.search(scoring_query(q) if phrases else q, filter=allow, limit=max(upto, RERANK))
-            ranked = rerank([(docnum, score) for score, docnum in results.top_n], data.published,
+            # Whoosh's own matcher tree, evaluated a posting list at a time (search/topk.py): the same scores and
+            # order as searcher.search(..., limit=...), without scoring each matching document in Python.
+            scoring = scoring_query(q) if phrases else q
+            limit = max(upto, RERANK)
+            top_n = top_docs(searcher, scoring, limit, allow, self._score_data(searcher))
+            if top_n is None:
+                top_n = searcher.search(scoring, filter=allow, limit=limit).top_n
+            ranked = rerank([(docnum, score) for score, docnum in top_n], data.published,
                             self.reference_date or dt.date.today())
             top = ranked[start:upto]
         return total, counts, top, q

@@ -7,26 +7,38 @@ too (``scoring_query``): the engine ranks a phrase's documents by its words, res
 
 from __future__ import annotations
 
+from itertools import accumulate
+from pickle import loads
+
 from whoosh import query
+from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import ConstantScoreQuery
 from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
 
 from .facets import intersect, posting_ids
 
 
-def matching_docs(searcher, q: query.Query, all_docs: frozenset[int]) -> set[int] | frozenset[int]:
+def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None) -> set[int] | frozenset[int]:
     """The doc numbers ``q`` matches, unscored: the input of the facet pass and of the total.
 
     Words in several fields are And/Or trees of terms; their postings are read a block at a time and combined
     as Python sets, several times faster than Whoosh's union matchers. Phrases and anything else go through
-    ``docs_for_query``.
+    ``docs_for_query``. ``cache`` (a ``topk.ScoreData`` of this searcher) keeps decoded posting lists.
     """
     reader = searcher.reader()
 
+    def ids(fieldname: str, text: str) -> frozenset[int]:
+        if cache is not None:
+            found = cache.live_ids(fieldname, text)
+            if found is not None:
+                return frozenset(found)
+        return frozenset(posting_ids(reader, fieldname, text))
+
     def docs(node: query.Query):
         if isinstance(node, query.Term) and type(node) is query.Term:
-            return frozenset(posting_ids(reader, node.fieldname, node.text)) if node.fieldname in reader.schema \
-                else frozenset()
+            return ids(node.fieldname, node.text) if node.fieldname in reader.schema else frozenset()
         if isinstance(node, query.Or):
             return frozenset().union(*(docs(child) for child in node.subqueries))
         if isinstance(node, query.And):
@@ -41,7 +53,7 @@ def matching_docs(searcher, q: query.Query, all_docs: frozenset[int]) -> set[int
             return docs(node.child)
         if isinstance(node, query.Phrase) and node.slop == 1 and node.fieldname in reader.schema \
                 and reader.schema[node.fieldname].format.supports("positions"):
-            candidates = intersect([frozenset(posting_ids(reader, node.fieldname, w)) for w in node.words])
+            candidates = intersect([ids(node.fieldname, w) for w in node.words])
             return phrase_docs(reader, node.fieldname, node.words, candidates)
         return frozenset(searcher.docs_for_query(node))
 
@@ -66,6 +78,10 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
             matchers = [leaf.postings(fieldname, w) for w in words]
         except TermNotFound:
             continue
+        leaves = [m.child if isinstance(m, FilterMatcher) else m for m in matchers]
+        if all(_block_readable(m) for m in leaves):
+            found.update(d + offset for d in _phrase_in_blocks(leaves, local))
+            continue
         for d in local:
             positions = []
             for m in matchers:
@@ -75,13 +91,79 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
                     break
                 positions.append(m.value_as("positions"))
             else:
-                starts = set(positions[0])
-                for i, later in enumerate(positions[1:], 1):
-                    starts &= {p - i for p in later}
-                    if not starts:
-                        break
-                if starts:
+                if _follow(positions):
                     found.add(d + offset)
+    return found
+
+
+def _follow(positions: list[list[int]]) -> bool:
+    starts = set(positions[0])
+    for i, later in enumerate(positions[1:], 1):
+        starts &= {p - i for p in later}
+        if not starts:
+            return False
+    return bool(starts)
+
+
+def _block_readable(m) -> bool:
+    return all(hasattr(m, a) for a in ("_read_ids", "_read_values", "_next_block", "_maxid", "_blocklength"))
+
+
+def _block_values(m, wanted: list[int]) -> dict[int, bytes]:
+    """The encoded values (positions) of the ``wanted`` doc numbers (sorted) in a whoosh3 leaf matcher's postings,
+    a block at a time: blocks without a wanted document are skipped undecoded, and no per-document ``skip_to``."""
+    out: dict[int, bytes] = {}
+    k, n = 0, len(wanted)
+    while m.is_active() and k < n:
+        if m._maxid < wanted[k]:
+            m._next_block()
+            continue
+        if m._ids is None:
+            m._read_ids()
+        ids, values = m._ids, None
+        for i in range(m._i, m._blocklength):
+            d = ids[i]
+            while k < n and wanted[k] < d:
+                k += 1
+            if k == n:
+                break
+            if wanted[k] == d:
+                if values is None:
+                    m._read_values()
+                    values = m._values
+                out[d] = values[i]
+                k += 1
+        m._next_block()
+    return out
+
+
+def _decode_positions(value: bytes):
+    """``whoosh.formats.Positions.decode_positions`` with the running sum in C (same positions)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return accumulate(loads(value[_INT_SIZE:]))
+
+
+def _phrase_in_blocks(matchers, local: list[int]) -> list[int]:
+    """The documents of ``local`` where the matchers' words follow each other (whoosh3 leaf matchers)."""
+    fmt = matchers[0].format
+    decode = _decode_positions if type(fmt) is Positions else fmt.decoder("positions")
+    per_word = []
+    for m in matchers:
+        values = _block_values(m, local)
+        per_word.append(values)
+        local = [d for d in local if d in values]  # the next words are only read for documents still in
+        if not local:
+            return []
+    found = []
+    for d in local:
+        starts = set(decode(per_word[0][d]))
+        for i, values in enumerate(per_word[1:], 1):
+            starts &= {p - i for p in decode(values[d])}
+            if not starts:
+                break
+        if starts:
+            found.append(d)
     return found
 
 
