@@ -173,12 +173,13 @@ def index():
 @pass_ctx
 def index_rebuild(ctx: Context):
     """Rebuild the index from the database, aside, then swap it in."""
-    from .indexer import Indexer, WriterBusy, writer_lock
+    from .indexer import WriterBusy, writer_lock
+    from .progress import rebuild_with_bar
 
     _load_sources_or_fail(ctx)
     try:
         with writer_lock(ctx.settings, "index rebuild"):
-            count = Indexer(ctx.services).rebuild(progress=lambda n: click.echo(f"… {n} documents", err=True))
+            count = rebuild_with_bar(ctx.services)  # also writes DATA_DIR/index-rebuild.json for the web page
     except WriterBusy as exc:
         fail(str(exc), code=3)
     click.echo(f"Index reconstruit : {count} documents")

@@ -1,4 +1,4 @@
-"""Crawl progress on the terminal: one bar per source on stderr, then the summary table."""
+"""Progress on the terminal: crawls (one bar per source on stderr, then the summary table) and index rebuilds."""
 
 from __future__ import annotations
 
@@ -58,3 +58,37 @@ def summary_table(report) -> Table:
     for s in report.sources:
         table.add_row(s.id, str(s.fetched), *(str(getattr(s, c)) for c in COLUMNS), str(len(s.errors)))
     return table
+
+
+def rebuild_with_bar(services) -> int:
+    """``index_rebuild.rebuild_with_progress`` with a bar on stderr on a terminal, plain lines otherwise (one per
+    hundred documents, as before). The caller holds the writer lock."""
+    import getpass
+
+    import click
+
+    from .index_rebuild import rebuild_with_progress
+
+    console = Console(stderr=True)
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = ""
+    if not console.is_terminal:
+        printed = {0}
+
+        def lines(done: int, _total: int) -> None:
+            if done % 100 == 0 and done not in printed:
+                printed.add(done)
+                click.echo(f"… {done} documents", err=True)
+
+        return rebuild_with_progress(services, user=user, origin="cli", on_progress=lines)
+    bar = Progress(TextColumn("Reconstruction de l'index"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=False)
+    with bar:
+        task = bar.add_task("rebuild", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, 1))
+
+        return rebuild_with_progress(services, user=user, origin="cli", on_progress=update)

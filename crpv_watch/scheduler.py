@@ -122,11 +122,14 @@ def write_heartbeat(services, mode: str, scheduler) -> None:
 
 
 def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> None:
-    """Heartbeat, index-queue drain, sources-file watch and web crawl requests.
+    """Heartbeat, index-queue drain, sources-file watch, web crawl requests and index rebuild requests
+    (``index_rebuild.handle_requests``).
 
     ``start_crawl(source_ids)`` starts a crawl without blocking the scheduler's thread.
     """
-    from . import crawl_requests
+    import threading
+
+    from . import crawl_requests, index_rebuild
     from .indexer import Indexer
     from .sources_write import refresh_if_changed, remember_stamp
 
@@ -138,7 +141,11 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
     def heartbeat() -> None:
         write_heartbeat(services, mode, scheduler)
 
+    rebuilding: list[threading.Thread] = []
+
     def drain() -> None:
+        if rebuilding and rebuilding[0].is_alive():
+            return  # the rebuild replays the queue when it ends
         try:
             indexer.drain()
         except Exception:
@@ -157,6 +164,15 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
             log.info("crawl requested by %s: %s", request.get("user") or "?", request.get("source_ids") or "all")
             start_crawl(request.get("source_ids"))
 
+    def rebuild_requests_job() -> None:
+        # The rebuild runs in its own thread (it can take minutes): this job stays a two-second poll.
+        if (rebuilding and rebuilding[0].is_alive()) or not crawl_requests.pending(services.settings,
+                                                                                    crawl_requests.REBUILD):
+            return
+        rebuilding[:] = [threading.Thread(target=index_rebuild.handle_requests, args=(services, indexer),
+                                          name="index-rebuild", daemon=True)]
+        rebuilding[0].start()
+
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     scheduler.add_job(heartbeat, "interval", seconds=HEARTBEAT_EVERY, id="upkeep:heartbeat",
                       name="Battement de cœur", next_run_time=_now(services), **common)
@@ -166,6 +182,8 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
                       name="Fichier des sources", **common)
     scheduler.add_job(crawl_requests_job, "interval", seconds=2, id="upkeep:crawl-requests",
                       name="Collectes demandées", **common)
+    scheduler.add_job(rebuild_requests_job, "interval", seconds=2, id="upkeep:rebuild-requests",
+                      name="Reconstructions de l'index demandées", **common)
 
 
 def _now(services):

@@ -84,12 +84,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(editors.bp)
     app.register_blueprint(curation.bp)
-    from . import admin, editors_crawl, editors_documents, editors_sources, health  # noqa: E402
+    from . import admin, editors_crawl, editors_documents, editors_index, editors_sources, health  # noqa: E402
 
     app.register_blueprint(admin.bp)  # after auth: its session check needs the loaded user
     app.register_blueprint(editors_sources.bp)
     app.register_blueprint(editors_documents.bp)
     app.register_blueprint(editors_crawl.bp)
+    app.register_blueprint(editors_index.bp)  # /editeurs/index: the search index and its rebuild, admins only
     app.register_blueprint(health.bp)
     from . import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
     subscriptions.register(app)
