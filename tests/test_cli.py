@@ -68,6 +68,11 @@ def test_crawl_json_and_search_agree(cli, network):
 
     by_type = json.loads(cli("search", "", "--type", hit["type"], "--json").stdout)
     assert 0 < by_type["total"] <= found["total"]
+    oldest = json.loads(cli("search", "", "--sort", "date_asc", "--language", "fr", "--json").stdout)["results"]
+    dates = [r["published"] for r in oldest if r["published"]]
+    assert dates and dates == sorted(dates)
+    since = json.loads(cli("search", "", "--from", dates[-1], "--json").stdout)
+    assert 0 < since["total"] < found["total"]
     text = cli("search", "", "--sort", "date", "--limit", "3")
     assert text.exit_code == 0 and "document(s)" in text.output
 
