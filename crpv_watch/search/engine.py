@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 from whoosh import query, scoring
 from whoosh.index import LockError
 
@@ -380,8 +381,14 @@ class SearchEngine:
             return self._run_once(searcher, data, plain, req, page, per_page)
 
     def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
-        base = data.all_docs if q is None else matching_docs(searcher, q, data.all_docs, self._score_data(searcher))
-        matched_by_query = len(base)
+        # Boolean masks over the doc numbers from here on: the facet pass is numpy (search/facets.py).
+        if q is None:
+            base = data.all_mask
+            matched_by_query = len(data.all_docs)
+        else:
+            found = matching_docs(searcher, q, data.all_docs, self._score_data(searcher))
+            matched_by_query = len(found)
+            base = data.mask(found)
         if req.date_from or req.date_to:
             low = date_number(req.date_from) or 1
             high = date_number(req.date_to) or 99_991_231
@@ -390,7 +397,7 @@ class SearchEngine:
             name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()
         }
         matched, counts = disjunctive_counts(data, base, selections)
-        total = len(matched)
+        total = int(np.count_nonzero(matched))
         upto = page * per_page
         start = upto - per_page
         if total <= start:
@@ -401,7 +408,7 @@ class SearchEngine:
             top = [(d, 0.0) for d in data.newest(matched, upto)[start:]]
         else:
             phrases = has_phrase(q)
-            allow = None if total == matched_by_query and not phrases else set(matched)
+            allow = None if total == matched_by_query and not phrases else data.docs(matched)
             # The total comes from the facet pass; only the best max(upto, RERANK) are ranked.
             # The best RERANK are fetched whatever the page, so the recency re-ordering is the same on every page.
             # Whoosh's own matcher tree, evaluated a posting list at a time (search/topk.py): the same scores and

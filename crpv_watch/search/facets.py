@@ -1,19 +1,18 @@
-"""Facet data built once per searcher generation, and disjunctive facet counting over sets of doc numbers.
+"""Facet data built once per searcher generation, and disjunctive facet counting over doc-number masks.
 
 Whoosh's ``groupedby`` rebuilds doc → terms from every posting of a multi-valued field on each search (seconds
 at 50k documents, see ../shared/notes/whoosh-measurements.md). Here the postings are read once per generation
-into value → doc-number sets and doc → values tuples; a search then only intersects and counts Python sets.
+into value → doc-number arrays and doc → value-index arrays; a search then counts with numpy over boolean masks.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain
 
+import numpy as np
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
@@ -22,29 +21,57 @@ from .types import FacetValue
 
 
 class FacetData:
-    """Doc-number keyed arrays of one searcher generation (global doc numbers of that searcher)."""
+    """Doc-number keyed arrays of one searcher generation (global doc numbers of that searcher).
+
+    Counting is numpy over boolean masks of doc numbers: for each facet field, a single-valued one keeps an int
+    array doc → value index (``n`` = no value), a multi-valued one its (doc, value) pairs sorted by doc (a CSR
+    layout: ``entry_docs`` the row of each entry, ``entry_values`` its column); a facet's counts are one
+    ``np.bincount`` of the value indexes of the matched documents.
+    """
 
     def __init__(self, searcher):
         reader = searcher.reader()
         size = reader.doc_count_all()
+        self.size = size
         self.all_docs: frozenset[int] = frozenset(reader.all_doc_ids())
+        self.all_mask = self.mask(self.all_docs)
         self.value_docs: dict[str, dict[str, frozenset[int]]] = {}
-        self.doc_values: dict[str, list[tuple[str, ...]]] = {}
+        self.value_ids: dict[str, dict[str, np.ndarray]] = {}  # value → its sorted doc numbers
+        self.values: dict[str, list[str]] = {}  # value index → value
+        self.single: dict[str, np.ndarray] = {}  # single-valued fields: doc → value index (len(values) = none)
+        self.entry_docs: dict[str, np.ndarray] = {}  # multi-valued fields: (doc, value) pairs sorted by doc
+        self.entry_values: dict[str, np.ndarray] = {}
         for field in FACET_FIELDS.values():
             by_value: dict[str, frozenset[int]] = {}
-            per_doc: list[tuple[str, ...]] = [()] * size
+            arrays: dict[str, np.ndarray] = {}
+            names: list[str] = []
             if field in reader.schema:
                 for value in reader.field_terms(field):
-                    docs = frozenset(posting_ids(reader, field, value))
-                    if not docs:
+                    ids = posting_ids(reader, field, value)
+                    if not ids:
                         continue  # the term survives in the lexicon after its documents were deleted
-                    by_value[value] = docs
-                    for d in docs:
-                        per_doc[d] = (*per_doc[d], value)
+                    by_value[value] = frozenset(ids)
+                    arrays[value] = np.unique(np.asarray(ids, dtype=np.int64))
+                    names.append(value)
             self.value_docs[field] = by_value
-            self.doc_values[field] = per_doc
+            self.value_ids[field] = arrays
+            self.values[field] = names
+            docs = np.concatenate([arrays[v] for v in names]) if names else np.zeros(0, np.int64)
+            vals = np.concatenate([np.full(len(arrays[v]), i, np.int32) for i, v in enumerate(names)]) \
+                if names else np.zeros(0, np.int32)
+            if len(np.unique(docs)) == len(docs):
+                column = np.full(size, len(names), np.int32)
+                column[docs] = vals
+                self.single[field] = column
+            else:
+                order = np.argsort(docs, kind="stable")
+                self.entry_docs[field] = docs[order]
+                self.entry_values[field] = vals[order]
         self.published = self._column(reader, "published", size)
         self.seen = self._column(reader, "seen", size)
+        self._published = np.asarray(self.published, dtype=np.int64)
+        self._newest: np.ndarray | None = None
+        self._oldest: np.ndarray | None = None
 
     @staticmethod
     def _column(reader, field: str, size: int) -> list[int]:
@@ -55,31 +82,57 @@ class FacetData:
                 values += numeric_column(leaf.column_reader(field, translate=False))
         return values[:size] + [0] * (size - len(values))
 
-    def selection(self, field: str, values: Iterable[str]) -> frozenset[int]:
-        """Documents with any of ``values`` (values within one facet are OR-ed)."""
-        by_value = self.value_docs.get(field, {})
-        sets = [by_value[v] for v in values if v in by_value]
-        if not sets:
-            return frozenset()
-        return sets[0] if len(sets) == 1 else frozenset().union(*sets)
+    def mask(self, docs: Iterable[int]) -> np.ndarray:
+        """A boolean array over the doc numbers, true for ``docs``."""
+        result = np.zeros(self.size, dtype=bool)
+        if not isinstance(docs, (set, frozenset, list, tuple)):
+            docs = list(docs)
+        if docs:
+            result[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        return result
 
-    def date_filter(self, docs: Iterable[int], low: int, high: int) -> set[int]:
-        published = self.published
-        return {d for d in docs if low <= published[d] <= high}
+    @staticmethod
+    def docs(mask: np.ndarray) -> set[int]:
+        return set(np.flatnonzero(mask).tolist())
 
-    def newest(self, docs: Iterable[int], count: int) -> list[int]:
+    def selection(self, field: str, values: Iterable[str]) -> np.ndarray:
+        """Mask of the documents with any of ``values`` (values within one facet are OR-ed)."""
+        arrays = self.value_ids.get(field, {})
+        result = np.zeros(self.size, dtype=bool)
+        for v in values:
+            if v in arrays:
+                result[arrays[v]] = True
+        return result
+
+    def date_filter(self, mask: np.ndarray, low: int, high: int) -> np.ndarray:
+        published = self._published
+        return mask & (published >= low) & (published <= high)
+
+    def newest(self, mask: np.ndarray, count: int) -> list[int]:
         """The ``count`` most recently published documents; undated ones last, newest found first."""
-        published, seen = self.published, self.seen
-        return heapq.nlargest(count, docs, key=lambda d: (published[d], seen[d], -d))
+        if self._newest is None:
+            seen = np.asarray(self.seen, dtype=np.int64)
+            # Order of heapq.nlargest(key=(published, seen, -d)): published and seen descending, d ascending.
+            self._newest = np.lexsort((np.arange(self.size), -seen, -self._published))
+        order = self._newest
+        return order[mask[order]][:count].tolist()
 
-    def oldest(self, docs: Iterable[int], count: int) -> list[int]:
+    def oldest(self, mask: np.ndarray, count: int) -> list[int]:
         """The ``count`` earliest published documents; undated ones last (first found first)."""
-        published, seen = self.published, self.seen
-        return heapq.nsmallest(count, docs, key=lambda d: (published[d] or 99_999_999, seen[d], d))
+        if self._oldest is None:
+            seen = np.asarray(self.seen, dtype=np.int64)
+            published = np.where(self._published == 0, 99_999_999, self._published)
+            self._oldest = np.lexsort((np.arange(self.size), seen, published))
+        order = self._oldest
+        return order[mask[order]][:count].tolist()
 
-    def count(self, field: str, docs: Iterable[int]) -> Counter:
-        # Single-valued fields hold a 1-tuple or an empty one, so one code path counts every field.
-        return Counter(chain.from_iterable(map(self.doc_values[field].__getitem__, docs)))
+    def count(self, field: str, mask: np.ndarray) -> Counter:
+        names = self.values[field]
+        if field in self.single:
+            counts = np.bincount(self.single[field][mask], minlength=len(names) + 1)[: len(names)]
+        else:
+            counts = np.bincount(self.entry_values[field][mask[self.entry_docs[field]]], minlength=len(names))
+        return Counter({names[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
 
 
 def posting_ids(reader, field: str, value: str) -> list[int]:
@@ -140,21 +193,21 @@ def intersect(sets: list[frozenset[int] | set[int]]) -> set[int] | frozenset[int
 
 def disjunctive_counts(
     data: FacetData,
-    base: set[int] | frozenset[int],
-    selections: dict[str, frozenset[int]],
-) -> tuple[set[int] | frozenset[int], dict[str, Counter]]:
-    """The matching documents, and each facet's counts with the *other* facets' selections applied.
+    base: np.ndarray,
+    selections: dict[str, np.ndarray],
+) -> tuple[np.ndarray, dict[str, Counter]]:
+    """The mask of the matching documents, and each facet's counts with the *other* facets' selections applied.
 
-    ``base`` is what the query and the date range match; ``selections`` maps a facet name to the documents its
-    selected values allow. A facet's own selection is left out of its counts, so every value it shows leads to
-    that many results when clicked (added to the values already selected in it).
+    ``base`` is the mask of what the query and the date range match; ``selections`` maps a facet name to the
+    mask of the documents its selected values allow. A facet's own selection is left out of its counts, so
+    every value it shows leads to that many results when clicked (added to the values already selected in it).
     """
-    matched = intersect([base, *selections.values()])
+    matched = np.logical_and.reduce([base, *selections.values()]) if selections else base
     counts: dict[str, Counter] = {}
     for name, field in FACET_FIELDS.items():
         if name in selections:
             others = [s for other, s in selections.items() if other != name]
-            docs = intersect([base, *others]) if others else base
+            docs = np.logical_and.reduce([base, *others]) if others else base
         else:
             docs = matched
         counts[name] = data.count(field, docs)

@@ -7,9 +7,10 @@ too (``scoring_query``): the engine ranks a phrase's documents by its words, res
 
 from __future__ import annotations
 
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import loads
 
+import numpy as np
 from whoosh import query
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
@@ -53,14 +54,27 @@ def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None
             return docs(node.child)
         if isinstance(node, query.Phrase) and node.slop == 1 and node.fieldname in reader.schema \
                 and reader.schema[node.fieldname].format.supports("positions"):
+            read = _read_words(reader, cache, node.fieldname, node.words) if cache is not None else None
             candidates = intersect([ids(node.fieldname, w) for w in node.words])
-            return phrase_docs(reader, node.fieldname, node.words, candidates)
+            return phrase_docs(reader, node.fieldname, node.words, candidates, read)
         return frozenset(searcher.docs_for_query(node))
 
     return docs(q)
 
 
-def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
+def _read_words(reader, cache, fieldname: str, words) -> dict[tuple[int, int], dict[int, bytes]]:
+    """(segment, word index) → the word's positions by doc number, for the words not in ``cache`` yet, read in
+    the same pass as their ids (which the cache then gives ``ids``): each block is read once, not twice."""
+    out = {}
+    for n, (leaf, _) in enumerate(reader.leaf_readers()):
+        for i, w in enumerate(words):
+            values = cache.read_with_values(leaf, fieldname, w)
+            if values is not None:
+                out[n, i] = values
+    return out
+
+
+def phrase_docs(reader, fieldname: str, words, candidates, read=None) -> set[int]:
     """The ``candidates`` (documents holding every word) where the words follow each other.
 
     Whoosh's phrase matcher builds span objects for every candidate (~0.5 ms each: 1.5 s for a phrase of common
@@ -69,7 +83,7 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
     found: set[int] = set()
     if not candidates:
         return found
-    for leaf, offset in reader.leaf_readers():
+    for n, (leaf, offset) in enumerate(reader.leaf_readers()):
         size = leaf.doc_count_all()
         local = sorted(d - offset for d in candidates if offset <= d < offset + size)
         if not local:
@@ -80,6 +94,17 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
             continue
         leaves = [m.child if isinstance(m, FilterMatcher) else m for m in matchers]
         if all(_block_readable(m) for m in leaves):
+            if type(leaves[0].format) is Positions:
+                # Rarest word first: the later (commoner) words are read and decoded only for the documents
+                # still possible. The set is the same in any order (an intersection).
+                order = sorted(range(len(words)), key=lambda i: leaf.frequency(fieldname, words[i]))
+                batched = _phrase_batched(leaves, order, local, [(read or {}).get((n, i)) for i in range(len(words))])
+                if batched is not None:
+                    found.update(d + offset for d in batched)
+                    continue
+                # A value of an unexpected shape: document by document, on fresh matchers.
+                leaves = [m.child if isinstance(m, FilterMatcher) else m
+                          for m in (leaf.postings(fieldname, w) for w in words)]
             found.update(d + offset for d in _phrase_in_blocks(leaves, local))
             continue
         for d in local:
@@ -165,6 +190,78 @@ def _phrase_in_blocks(matchers, local: list[int]) -> list[int]:
         if starts:
             found.append(d)
     return found
+
+
+def _phrase_batched(matchers, order: list[int], local: list[int], read: list) -> list[int] | None:
+    """``_phrase_in_blocks`` for all the documents at once: the same set (documents with a position p of the
+    first word such that p + i is a position of the i-th word, for every i), as intersections of sorted numpy
+    arrays of (document, p - i) keys. Words are read in ``order``, each only for the documents still possible
+    (or taken from ``read[i]``, doc number → value, when the ids pass read them already).
+
+    Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
+    without the final STOP; a word's values are unpickled in one ``loads`` as a list of lists. None (the caller
+    then checks document by document) when a value is not in that shape.
+    """
+    if len(local) > _CHUNK and all(r is not None for r in read):  # bounded numpy temporaries (peak memory)
+        out: list[int] = []
+        for k in range(0, len(local), _CHUNK):
+            part = _phrase_batched(matchers, order, local[k:k + _CHUNK], read)
+            if part is None:
+                return None
+            out.extend(part)
+        return out
+    alive = local
+    keys = None
+    for i in order:
+        values = read[i] if read[i] is not None else _block_values(matchers[i], alive)
+        present = [d for d in alive if d in values]
+        decoded = _positions_of([values[d] for d in present])
+        if decoded is None:
+            return None
+        counts, positions = decoded
+        # Positions are below 2**32, so p - i < 0 never meets a real key of the previous document.
+        word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << 32) + (positions - i)
+        if len(word_keys) > 1 and not (word_keys[1:] >= word_keys[:-1]).all():
+            word_keys.sort()
+        if keys is None:
+            keys = word_keys
+        elif len(word_keys):
+            at = np.searchsorted(word_keys, keys)
+            keys = keys[word_keys[np.minimum(at, len(word_keys) - 1)] == keys]
+        else:
+            keys = word_keys
+        if not len(keys):
+            return []
+        docs = keys >> 32
+        alive = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].tolist()
+    return alive
+
+
+_CHUNK = 2048  # documents a batch
+_PROTO2 = b"\x80\x02"
+
+
+def _positions_of(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(count per value, all positions) of encoded ``Positions`` values; None when one is not in the expected form."""
+    if not raw:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bodies = []
+    for v in raw:
+        if v[_INT_SIZE:_INT_SIZE + 2] != _PROTO2:
+            return None
+        bodies.append(v[_INT_SIZE + 2:-1] if v.endswith(b".") else v[_INT_SIZE + 2:])
+    try:
+        lists = loads(_PROTO2 + b"(" + b"".join(bodies) + b"l.")  # MARK, one list per value, LIST
+    except Exception:
+        return None
+    counts = np.frombuffer(b"".join(v[:_INT_SIZE] for v in raw), dtype=">u4").astype(np.int64)
+    if len(lists) != len(raw) or not np.array_equal(np.fromiter(map(len, lists), np.int64, len(lists)), counts):
+        return None
+    total = int(counts.sum())
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=total)
+    running = np.cumsum(deltas)
+    before = np.concatenate(([0], running))[np.cumsum(counts) - counts]  # the running sum before each value
+    return counts, running - np.repeat(before, counts)
 
 
 def has_phrase(q: query.Query | None) -> bool:

@@ -91,6 +91,28 @@ class ScoreData:
             self._held -= len(dropped[0]) if dropped is not None else 1
         return found
 
+    def read_with_values(self, leaf, fieldname: str, text: str) -> dict[int, bytes] | None:
+        """The encoded values (positions) by segment doc number of a term not cached yet, read in the same pass
+        over its blocks as its ids and weights (which go to the cache, as ``postings`` would put them): a phrase
+        then reads each block of its words once. None when cached already, absent or not whoosh3 blocks."""
+        btext = leaf.schema[fieldname].to_bytes(text)
+        key = (id(leaf), fieldname, btext)
+        if key in self._postings or (fieldname, btext) not in leaf:
+            return None
+        m = leaf.postings(fieldname, btext)
+        if isinstance(m, FilterMatcher):
+            m = m.child
+        if W3LeafMatcher is None or type(m) is not W3LeafMatcher or m._byteids:
+            return None
+        values: list = []
+        found = _read_block_postings(m, values)
+        self._postings[key] = found
+        self._held += len(found[0])
+        while self._held > self.budget and len(self._postings) > 1:
+            _, dropped = self._postings.popitem(last=False)
+            self._held -= len(dropped[0]) if dropped is not None else 1
+        return dict(zip(found[0].tolist(), values, strict=True))
+
     def drop_postings(self) -> None:
         """Empties the posting-list cache (benchmarks: measure every query cold)."""
         self._postings.clear()
@@ -300,8 +322,9 @@ def _list_postings(m) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def _read_block_postings(m) -> tuple[np.ndarray, np.ndarray]:
-    """A whoosh3 leaf matcher's remaining ids and weights, a block at a time (from its current position)."""
+def _read_block_postings(m, values: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A whoosh3 leaf matcher's remaining ids and weights, a block at a time (from its current position); with
+    ``values``, the encoded values are appended to it too (same order as the ids)."""
     ids = array("I")
     weights: list[float] = []
     while m.is_active():
@@ -310,6 +333,10 @@ def _read_block_postings(m) -> tuple[np.ndarray, np.ndarray]:
         if m._weights is None:
             m._read_weights()
         start, end = m._i, m._blocklength
+        if values is not None:
+            if m._values is None:
+                m._read_values()
+            values.extend(m._values[start:end])
         block_ids = m._ids[start:end]
         ids.extend(block_ids if isinstance(block_ids, array) and block_ids.typecode == "I" else array("I", block_ids))
         weights.extend(m._weights[start:end])
