@@ -244,10 +244,15 @@ def users_add(ctx: Context, email: str, role: str, password: str | None):
     click.echo(f"Compte {email} ({role}) enregistré.")
 
 
+def web_address(command):
+    """The --host/--port pair of the commands that serve the site."""
+    command = click.option("--port", default=5000, show_default=True, type=int)(command)
+    return click.option("--host", default="127.0.0.1", show_default=True)(command)
+
+
 # -- serving ------------------------------------------------------------------------------------------------
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@web_address
 @pass_ctx
 def serve(ctx: Context, host: str, port: int):
     """Serve the web site alone (no scheduler, no index writer)."""
@@ -258,8 +263,7 @@ def serve(ctx: Context, host: str, port: int):
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@web_address
 @pass_ctx
 def run(ctx: Context, host: str, port: int):
     """Web + scheduler + the index writer in one process (small installs)."""
@@ -270,8 +274,7 @@ def run(ctx: Context, host: str, port: int):
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@web_address
 @click.option("--demo-port", default=8800, show_default=True, type=int, help="Port of the demo sites.")
 @click.option("--no-serve", is_flag=True, help="Crawl the demo network and stop (no web).")
 @pass_ctx

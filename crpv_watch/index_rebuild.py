@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import crawl_requests
+from .processes import pid_alive
 from .store import repo
 from .store.models import utcnow
 
@@ -48,21 +49,9 @@ def read_progress(settings) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         return None
     if record.get("status") == "running" and record.get("host") == socket.gethostname() \
-            and not _alive(record.get("pid")):
+            and not pid_alive(record.get("pid")):
         record["status"] = "interrupted"
     return record
-
-
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def is_running(settings) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import select
 
 from ..indexer import Indexer, writer_lock
+from ..processes import pid_alive
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
@@ -136,22 +137,12 @@ def interrupted_runs(session) -> int:
     count = 0
     for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
         mine = run.pid == os.getpid()
-        if (mine and run.id in ACTIVE_RUNS) or (not mine and run.pid and _alive(run.pid)):
+        if (mine and run.id in ACTIVE_RUNS) or (not mine and run.pid and pid_alive(run.pid)):
             continue
         run.status = "interrupted"
         run.finished_at = run.finished_at or utcnow()
         count += 1
     return count
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SourceCrawl(HubDiscovery):
