@@ -82,3 +82,23 @@ def free_demo_port(addresses: int = 5) -> int:
             for s in sockets:
                 s.close()
     raise RuntimeError("no free port for the demo network")
+
+
+@pytest.fixture
+def services(tmp_path):
+    """The web tests' corpus (tests/test_web_search.py), indexed; modules with their own `services` override it."""
+    from test_web_search import build_services
+
+    svc = build_services(tmp_path)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def client(services):
+    """A Flask test client on whatever `services` the module provides."""
+    from crpv_watch.web.app import create_app
+
+    app = create_app(services=services)
+    app.config["TESTING"] = True
+    return app.test_client()

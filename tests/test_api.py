@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from test_web_search import CORPUS, build_services, doc_id
+from test_web_search import CORPUS, doc_id
 
 from crpv_watch.search.types import FACETS
 from crpv_watch.store.models import QueryLog
-from crpv_watch.web.app import create_app
-
-
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def test_facets_endpoint_matches_search(client, services):

@@ -6,27 +6,10 @@ import datetime as dt
 import re
 from html import unescape
 
-import pytest
 from editors_support import EDITOR, login
-from test_web_search import build_services
 
 from crpv_watch.store import users
 from crpv_watch.store.models import QueryLog, utcnow
-from crpv_watch.web.app import create_app
-
-
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def rows(html: str) -> list[tuple[str, str, str]]:

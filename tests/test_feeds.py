@@ -13,20 +13,6 @@ from crpv_watch.web.app import create_app
 OS = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
-
-
 def parse(client, path: str):
     resp = client.get(path)
     assert resp.status_code == 200

@@ -6,26 +6,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from test_web_search import build_services, doc_id
+from test_web_search import doc_id
 
 from crpv_watch.search.types import FACETS, SORTS
-from crpv_watch.web.app import create_app
 
 SPEC_URI = "urn:crpv-watch:openapi"
-
-
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from crpv_watch.store import repo, users
 from crpv_watch.store.ingest import SourceRef, ingest
 from crpv_watch.store.models import AuditLog, TagOverride
 from crpv_watch.tagging.tagger import Tagger
-from crpv_watch.web.app import create_app
 
 EDITOR = ("editrice@example.org", "mot-de-passe-editrice")
 URL = "https://centre.example.org/ressources/jardin"
@@ -37,13 +36,6 @@ def services(tmp_path):
                tags=Tagger(svc.vocabulary).tag(extracted), first_crawl=False)
     yield svc
     svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def doc_id() -> str:

@@ -116,20 +116,6 @@ def build_services(tmp_path, **overrides) -> Services:
     return services
 
 
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
-
-
 def doc_id(n: int) -> str:
     centre = CORPUS[n][0]
     return repo.document_id_for(url_of(centre, n))

@@ -7,25 +7,9 @@ import re
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
-from test_web_search import CORPUS, build_services, doc_id, facet_links, result_titles, total_of
+from test_web_search import CORPUS, doc_id, facet_links, result_titles, total_of
 
 from crpv_watch.store.models import Document, Place
-from crpv_watch.web.app import create_app
-
-
-@pytest.fixture
-def services(tmp_path):
-    svc = build_services(tmp_path)
-    yield svc
-    svc.close()
-
-
-@pytest.fixture
-def client(services):
-    app = create_app(services=services)
-    app.config["TESTING"] = True
-    return app.test_client()
 
 
 def chips(html: str) -> dict[str, str]:
