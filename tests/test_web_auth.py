@@ -11,9 +11,8 @@ from conftest import fast_settings
 from flask import Blueprint
 
 from crpv_watch.services import Services
-from crpv_watch.store import users
+from crpv_watch.store import ratelimit, users
 from crpv_watch.store.models import User
-from crpv_watch.web import ratelimit
 from crpv_watch.web.app import create_app
 from crpv_watch.web.auth import login_required, safe_next
 
@@ -156,7 +155,8 @@ def test_rate_limit_after_failed_logins(client, services):
     assert "Trop de tentatives" in unescape(resp.get_data(as_text=True))
     assert client.get("/editeurs/").status_code == 302
     with services.db.session() as session:
-        ratelimit.reset(session, "login:127.0.0.1")
+        ratelimit.reset(session, "login:client:127.0.0.1")
+        ratelimit.reset(session, f"login:account:{EDITOR[0]}:127.0.0.1")
     assert login(client, *EDITOR).status_code == 302
 
 
@@ -169,11 +169,11 @@ def test_successful_logins_do_not_count(app):
 def test_ratelimit_fixed_window(services):
     now = dt.datetime(2025, 1, 1, 12, 0, 0)
     with services.db.session() as session:
-        assert [ratelimit.hit(session, "k", 2, 60, now=now) for _ in range(3)] == [True, True, False]
+        assert [ratelimit.take(session, "k", 2, 60, now=now) for _ in range(3)] == [True, True, False]
         assert ratelimit.exceeded(session, "k", 2, 60, now=now)
         later = now + dt.timedelta(seconds=61)
         assert not ratelimit.exceeded(session, "k", 2, 60, now=later)
-        assert ratelimit.hit(session, "k", 2, 60, now=later)
+        assert ratelimit.take(session, "k", 2, 60, now=later)
         assert ratelimit.count(session, "k", 60, now=later) == 1
         assert ratelimit.count(session, "other", 60, now=later) == 0
 

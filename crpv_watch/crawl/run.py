@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
+from .. import failures
 from ..indexer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
@@ -25,7 +26,7 @@ from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unc
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
 from . import discover, parse_html, parse_pdf
 from .extract import extract_html
-from .fetch import Fetcher
+from .fetch import Fetcher, source_budget
 from .hubs import Candidate, HubDiscovery
 
 log = logging.getLogger(__name__)
@@ -206,26 +207,49 @@ class SourceCrawl(HubDiscovery):
             self.report.status = "purged"
             self._finish()
             return self.report
+        budget = self.settings.source_time_budget
+        self.deadline = time.monotonic() + budget if budget and budget > 0 else None
         try:
-            if self._postponed():
-                self._finish()
-                return self.report
-            self._discover()
-            while self.queue:
-                candidate = self.queue.pop(0)
-                try:
-                    self._process(candidate)
-                except Exception as exc:  # one failing document never stops its source
-                    log.exception("%s: %s", self.source.id, candidate.url)
-                    self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
-                self._emit("document")
-            self.report.status = "completed"
+            with source_budget(self.deadline):
+                if self._postponed():
+                    self._finish()
+                    return self.report
+                self._discover()
+                while self.queue and not self._over_budget():
+                    candidate = self.queue.pop(0)
+                    try:
+                        self._process(candidate)
+                    except Exception as exc:  # one failing document never stops its source
+                        if failures.describe(exc):
+                            raise  # a full disk or a read-only database stops the source, not one document
+                        log.exception("%s: %s", self.source.id, candidate.url)
+                        self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
+                    self._emit("document")
+            if self._over_budget():
+                self._budget_spent()
+            else:
+                self.report.status = "completed"
         except Exception as exc:  # one failing source never stops the crawl
-            log.exception("source %s failed", self.source.id)
+            written = failures.describe(exc)
+            if written:
+                log.error("source %s stopped: %s", self.source.id, written)
+            else:
+                log.exception("source %s failed", self.source.id)
             self.report.status = "failed"
-            self._error(self.source.homepage, "source", f"{type(exc).__name__}: {exc}", candidate=False)
+            self._error(self.source.homepage, "source", written or f"{type(exc).__name__}: {exc}", candidate=False)
         self._finish()
         return self.report
+
+    def _over_budget(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _budget_spent(self) -> None:
+        """The source used its ``source_time_budget``: what was stored stays, the rest waits for the next run."""
+        self.report.status = "budget"
+        left = len(self.queue)
+        self._error(self.source.homepage, "budget",
+                    f"time budget of {self.settings.source_time_budget:g} s spent: crawl stopped, {left} candidate(s) "
+                    "left for the next run", candidate=False)
 
     def _postponed(self) -> bool:
         """A robots.txt Crawl-delay beyond ``max_crawl_delay`` would hold a crawl thread for hours: the source

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..services import Services
 from ..settings import PROJECT_ROOT, Settings
 from . import filters
+from .proxies import TrustedProxies
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
@@ -47,11 +48,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SESSION_COOKIE_NAME="crpv_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(settings.session_cookie_secure),
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=1_000_000,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
-        # Failed logins allowed per client address and window (seconds) before answering 429.
+        # Failed sign-ins allowed per client address (and per account from one address) and window (seconds).
         LOGIN_RATE_LIMIT=settings.login_rate_limit,
         LOGIN_RATE_WINDOW=settings.login_rate_window,
         RESULTS_PER_PAGE=settings.results_per_page,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
     csrf.init_app(app)
     filters.register(app)
     _register_blueprints(app)

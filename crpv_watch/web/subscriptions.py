@@ -17,8 +17,8 @@ from sqlalchemy.orm import selectinload
 from ..digest import subscriptions as subs
 from ..digest.tokens import TokenError, Tokens
 from ..search.types import SearchRequest
+from ..store import ratelimit
 from ..store.models import Digest, Subscriber
-from . import ratelimit
 from .app import csrf, error_response
 from .auth import login_required
 from .filters import services
@@ -101,13 +101,13 @@ def subscribe():
             svc = services()
             limit = svc.settings.subscribe_rate_limit
             with svc.db.session() as db:
-                if not ratelimit.hit(db, f"subscribe:{request.remote_addr or 'unknown'}", limit, HOUR):
+                if not ratelimit.take(db, f"subscribe:{request.remote_addr or 'unknown'}", limit, HOUR):
                     return error_response(429, "Trop de demandes d'abonnement depuis cette connexion. "
                                                "Réessayez dans une heure.")
             with svc.db.session() as db:
                 sub, alert = subs.subscribe(db, email, subs.alert_params(req), frequency=frequency, source=source)
                 # At most one confirmation mail per address and hour: the form cannot be used to flood a mailbox.
-                mail = ratelimit.hit(db, f"confirm-mail:{email}", 1, HOUR)
+                mail = ratelimit.take(db, f"confirm-mail:{email}", 1, HOUR)
             if mail:
                 from ..digest.confirmation import send_confirmation
                 from ..digest.send import DeliveryError
