@@ -147,6 +147,8 @@ def crawl(ctx: Context, source_ids, as_json: bool):
         fail(str(exc), code=3)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    if report.write_failure:  # the report above says how far the crawl got
+        fail(report.write_failure, code=4)
 
 
 # -- search -------------------------------------------------------------------------------------------------

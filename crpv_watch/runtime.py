@@ -53,6 +53,10 @@ def start_background(services, mode: str = "run"):
 
     with services.db.session() as session:
         interrupted_runs(session)
+    try:
+        services.engine.remove_leftovers()  # generations and pointer files of a killed rebuild
+    except Exception:
+        log.exception("could not clear the leftovers of an interrupted index rebuild")
     crawl_job = crawl_job_for(services)
 
     scheduler = build_scheduler(services, crawl_job)

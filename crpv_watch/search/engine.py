@@ -263,6 +263,7 @@ class SearchEngine:
             if old_lock is not None and not gens.acquire(old_lock, self.write_timeout):
                 raise IndexBusyError(f"the search index in {self.index_dir} is locked by another writer")
             try:
+                self._remove_leftovers(old_name)
                 name, new_ix = gens.new_generation(self.index_dir)
                 try:
                     count = gens.fill(new_ix, docs)
@@ -283,6 +284,27 @@ class SearchEngine:
                 gens.remove_generation(self.index_dir, old_name)
         log.info("search index rebuilt: %d documents in %s", count, name)
         return count
+
+    def _remove_leftovers(self, live: str | None) -> None:
+        with gens.swap_lock(self.index_dir):
+            removed = gens.remove_leftovers(self.index_dir, keep=live)
+        if removed:
+            log.warning("removed what interrupted index rebuilds left: %s", ", ".join(removed))
+
+    def remove_leftovers(self) -> None:
+        """At start: clears what a killed rebuild left, unless a writer is at work (it is then done at the next
+        rebuild). Holding the live generation's write lock proves no rebuild is under way."""
+        with self._write_lock:
+            with self._read_lock:
+                self._follow_pointer()
+                ix, name = self._ix, self._generation
+            lock = ix.lock("WRITELOCK") if ix is not None else None
+            if lock is None or not gens.acquire(lock, 0.5):
+                return
+            try:
+                self._remove_leftovers(name)
+            finally:
+                lock.release()
 
     # -- reading -------------------------------------------------------------------------------------------
 

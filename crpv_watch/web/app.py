@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..services import Services
 from ..settings import PROJECT_ROOT, Settings
-from . import filters
+from . import filters, log_redaction
 from .proxies import TrustedProxies
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.lstrip_blocks = True
 
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
+    log_redaction.install()
     csrf.init_app(app)
     filters.register(app)
     _register_blueprints(app)
@@ -118,6 +119,9 @@ def _security_headers(response):
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if log_redaction.TOKEN_PATH.search(request.path):
+        headers["Referrer-Policy"] = "no-referrer"  # the token must not travel in the next request's Referer
+        headers["Cache-Control"] = "no-store"
     if g.get("user") is not None or request.path.startswith(("/editeurs", "/connexion")):
         # Pages shown to a signed-in editor must not linger in shared caches or the back-forward cache.
         headers["Cache-Control"] = "no-store"
