@@ -58,7 +58,7 @@ def test_crawl_delay_beyond_the_cap_postpones_the_source(tmp_path):
             site = MiniSite(srv)
             site.page("/liste", listing(["/a"]))
             site.page("/a", article("a" + srv.host))
-        sources = [Source(id=f"s{n}", name="S", homepage=srv.url("/"), private_hosts=["127.0.0.1"],
+        sources = [Source(id=f"s{n}", name="S", homepage=srv.url("/"), private_hosts=["127.0.0.1", "127.0.0.2"],
                           start_urls=[srv.url("/liste")]) for n, srv in enumerate((slow, fine))]
         services, runner = crawl_setup(tmp_path, *sources, max_crawl_delay=60.0)
         try:
