@@ -27,7 +27,6 @@ from test_findings_network import BILLION_LAUGHS  # noqa: E402
 from crpv_watch.crawl import patterns  # noqa: E402
 from crpv_watch.crawl.parse_feed import parse_feed  # noqa: E402
 
-
 XML = {"content-location": "http://x/", "content-type": "application/xml"}  # as the crawler called it
 
 
