@@ -168,3 +168,23 @@ def test_maildir_delivery_is_exactly_once_whenever_the_sender_dies(tmp_path):
     with svc.db.session() as db:
         assert {d.status for d in db.query(Digest)} == {"sent"}
     svc.close()
+
+
+def test_the_command_line_previews_inert_links_and_audits_too(tmp_path):
+    svc = make_digest_services(tmp_path)
+    add_subscriber(svc, SUBSCRIBER, q="jardin")
+    add_doc(svc, "Jardin partagé du quartier", "jardin", seen=utcnow())
+    env = {**os.environ, "CRPV_WATCH_DATA_DIR": str(svc.settings.data_dir),
+           "CRPV_WATCH_SOURCES_PATH": str(svc.settings.sources_path), "CRPV_WATCH_SECRET_KEY": "test-secret"}
+    cli = [sys.executable, "-m", "crpv_watch"]
+    shown = subprocess.run([*cli, "digest", "preview", SUBSCRIBER, "--html"], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert shown.returncode == 0 and "Jardin partagé du quartier" in shown.stdout
+    assert not TOKEN_LINK.search(shown.stdout) and "/abonnement/lien-d-apercu" in shown.stdout
+    subprocess.run([*cli, "subscribers", "delete", SUBSCRIBER], env=env, check=True, capture_output=True,
+                   timeout=120)
+    with svc.db.session() as db:
+        actions = [(e.action, e.target) for e in db.query(AuditLog).order_by(AuditLog.id)]
+        assert actions == [("subscriber.preview", SUBSCRIBER), ("subscriber.delete", SUBSCRIBER)]
+        assert all(e.user_email.startswith("cli") for e in db.query(AuditLog))
+    svc.close()
