@@ -42,6 +42,7 @@ def site(tmp_path_factory):
     env = {**os.environ, "CRPV_WATCH_DATA_DIR": str(root / "data"), "CRPV_WATCH_SOURCES_PATH": str(sources),
            "CRPV_WATCH_SECRET_KEY": "gunicorn-test-secret", "CRPV_WATCH_NEW_PASSWORD": EDITOR[1],
            "CRPV_WATCH_TRUSTED_PROXIES": "127.0.0.1", "CRPV_WATCH_LOGIN_RATE_LIMIT": str(LIMIT),
+           "CRPV_WATCH_LOGIN_RATE_WINDOW": str(10 * 365 * 86400),  # fixed windows: no boundary mid-test
            "CRPV_WATCH_SUBSCRIBE_RATE_LIMIT": "3", "CRPV_WATCH_MAIL_URL": f"maildir://{root / 'mail'}"}
     subprocess.run([str(VENV_BIN / "crpv-watch"), "users", "add", EDITOR[0], "--role", "editor"], env=env,
                    check=True, timeout=60, capture_output=True)
