@@ -38,7 +38,7 @@ class Services:
 
     @cached_property
     def sources(self) -> list:
-        from .sources import load_sources
+        from .sources.load import load_sources
 
         return load_sources(self.settings.sources_path)
 

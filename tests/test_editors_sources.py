@@ -11,10 +11,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
 from faulty_server import FaultyServer
 
-from crpv_watch.scheduler import sync_crawl_jobs
-from crpv_watch.sources import load_sources
-from crpv_watch.sources_write import refresh_if_changed, remember_stamp
+from crpv_watch.sources.load import load_sources
+from crpv_watch.sources.write import refresh_if_changed, remember_stamp
 from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
+from crpv_watch.worker.scheduler import sync_crawl_jobs
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
 <link>{base}/</link><description>d</description>

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
-from ..indexer import Indexer, writer_lock
+from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..search.analysis import analyze_terms, french_analyzer
 from ..search.types import SearchRequest
 from ..store.models import Alert, Document, Subscriber
+from ..text.analysis import analyze_terms, french_analyzer
 from .subscriptions import alert_request
 
 _QUERY_TOKENS = re.compile(r'"([^"]*)"|(\S+)')

@@ -76,7 +76,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, curation, editors, pages, search
+    from . import auth
+    from .api import routes as api
+    from .editors import curation
+    from .editors import workspace as editors
+    from .public import pages, search
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
@@ -84,7 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(editors.bp)
     app.register_blueprint(curation.bp)
-    from . import admin, editors_crawl, editors_documents, editors_index, editors_sources, health  # noqa: E402
+    from . import health
+    from .editors import admin
+    from .editors import crawl as editors_crawl
+    from .editors import documents as editors_documents
+    from .editors import index as editors_index
+    from .editors import sources as editors_sources
 
     app.register_blueprint(admin.bp)  # after auth: its session check needs the loaded user
     app.register_blueprint(editors_sources.bp)
@@ -92,9 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editors_crawl.bp)
     app.register_blueprint(editors_index.bp)  # /editeurs/index: the search index and its rebuild, admins only
     app.register_blueprint(health.bp)
-    from . import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
+    from .public import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
     subscriptions.register(app)
-    from . import editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
+    from .editors import queries as editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
     app.register_blueprint(editors_queries.bp)
 
 

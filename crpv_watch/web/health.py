@@ -16,8 +16,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from ..scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from ..store.models import utcnow
+from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from .filters import services
 
 bp = Blueprint("health", __name__)
