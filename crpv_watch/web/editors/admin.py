@@ -1,23 +1,18 @@
 """Admins manage the accounts (create, role, deactivate, reset a password) and read the audit log.
 
-Also here: the session rules that complete sign-in (``auth.py``). A session is bound to the password it was
-opened with, so changing or resetting a password signs every other session of that account out, and it ends
-``session_hours`` after sign-in however active it stays (the cookie's own expiry slides with activity).
+The session rules (bound to the password, ended after ``session_hours``) live in ``web/auth.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...store import audit, users
-from ...store.models import User, utcnow
-from ..auth import login_required
+from ...store.models import User
+from ..auth import bind_session, login_required
 from ..filters import services
 from .workspace import user_email
 
@@ -25,47 +20,6 @@ bp = Blueprint("admin", __name__, url_prefix="/editeurs/admin")
 
 ROLE_LABELS = {"editor": "Éditeur ou éditrice", "admin": "Administrateur ou administratrice"}
 AUDIT_PAGE = 50
-
-
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:24]
-
-
-def bind_session(user: User) -> None:
-    session["pw"] = _fingerprint(user)
-    session.setdefault("auth_at", utcnow().isoformat())
-
-
-@bp.before_app_request
-def enforce_session() -> None:
-    # Registered after auth.load_user, so g.user is already known here.
-    user = g.get("user")
-    if user is None:
-        return
-    if "pw" not in session:
-        bind_session(user)  # the first request after sign-in
-        return
-    try:
-        started = dt.datetime.fromisoformat(session.get("auth_at", ""))
-    except ValueError:
-        started = dt.datetime.min
-    expired = utcnow() - started > dt.timedelta(hours=services().settings.session_hours)
-    if session.get("pw") != _fingerprint(user) or expired:
-        session.clear()
-        g.user = None
-
-
-@bp.after_app_request
-def bind_new_session(response):
-    # Sign-in (auth.login) opens the session; bind it to the password in that same response, so that a
-    # password reset between sign-in and the next request still ends it.
-    user_id = session.get("user_id")
-    if user_id is not None and "pw" not in session:
-        with services().db.session() as db:
-            user = users.get_user(db, user_id)
-        if user is not None:
-            bind_session(user)
-    return response
 
 
 class UserForm(FlaskForm):

@@ -14,7 +14,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ...store import audit, models, repo, users, workspace
-from ..auth import login_required
+from ..auth import bind_session, login_required
 from ..filters import services
 
 bp = Blueprint("editors", __name__, url_prefix="/editeurs")
@@ -142,8 +142,6 @@ def account():
                 users.set_password(user, form.new.data)
                 audit.record(db, user.email, "user.password_change", user.email)
         if not form.current.errors:
-            from .admin import bind_session
-
             bind_session(user)  # this session stays valid; the others were signed out by the change
             flash("Votre mot de passe a été modifié.", "success")
             return redirect(url_for("editors.account"))

@@ -131,5 +131,3 @@ def similar_documents(doc_id: str, limit: int = SIMILAR_COUNT) -> list[SearchHit
         return []
     return [h for h in hits if h.id != doc_id][:limit]
 
-
-from . import feeds  # noqa: E402,F401  (the Atom feed and OpenSearch description routes live on this blueprint)

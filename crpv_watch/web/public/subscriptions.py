@@ -19,8 +19,8 @@ from ...digest.tokens import TokenError, Tokens
 from ...search.types import SearchRequest
 from ...store.models import Digest, Subscriber
 from .. import ratelimit
-from ..app import csrf, error_response
-from ..auth import login_required
+from ..auth import csrf, login_required
+from ..errors import error_response
 from ..filters import services
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/abonnement")
