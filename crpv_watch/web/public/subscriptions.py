@@ -14,9 +14,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
+from ... import urls
 from ...digest import subscriptions as subs
 from ...digest.tokens import TokenError, Tokens
-from ...search.types import SearchRequest
+from ...search.types import FACET_NAMES, SearchRequest
 from ...store.models import Digest, Subscriber
 from .. import ratelimit
 from ..auth import csrf, login_required
@@ -69,17 +70,21 @@ def choices() -> dict:
 
 
 def request_from_form(form) -> SearchRequest:
-    req = SearchRequest.from_args(form)
-    vocab = services().vocabulary
-    req.theme = [t for t in req.theme if t in vocab.themes]
-    return req
+    return SearchRequest.from_args(form)
+
+
+def unknown_message(req: SearchRequest) -> str | None:
+    """A French refusal naming the facet values that match nothing known, or None when all are known."""
+    unknown = services().unknown_values(req)
+    if not unknown:
+        return None
+    named = ", ".join(f"{FACET_NAMES[facet].lower()} « {value} »" for facet, value in unknown)
+    return (f"Cette recherche ne peut pas devenir une alerte : valeur inconnue ({named}). "
+            "Retirez-la ou choisissez parmi les valeurs proposées par la recherche.")
 
 
 def atom_url(req: SearchRequest) -> str:
-    from urllib.parse import urlencode
-
-    params = [(k, v) for k, v in req.to_params() if k != "page"]
-    return "/search.atom" + ("?" + urlencode(params) if params else "")
+    return urls.atom(req)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -90,7 +95,10 @@ def subscribe():
     frequency = request.values.get("frequency") or "weekly"
     email_value = (request.form.get("email") or "").strip()
     error, status = None, 200
-    if request.method == "POST":
+    refusal = unknown_message(req)
+    if refusal:
+        error, status = refusal, 400
+    elif request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         try:
@@ -162,7 +170,11 @@ def manage(token: str):
         if request.method == "POST":
             if not form.validate_on_submit():
                 abort(400)
-            flash(_apply(db, sub, request.form), "success")
+            refusal = request.form.get("action") == "add_alert" and unknown_message(request_from_form(request.form))
+            if refusal:
+                flash(refusal, "error")
+            else:
+                flash(_apply(db, sub, request.form), "success")
             return redirect(url_for(".manage", token=token))
         alerts = [{"id": a.id, "active": a.active, "description": subs.describe(a.params, svc.label),
                    "search_url": subs.search_url(a.params)} for a in sub.alerts]
