@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from .. import urls
-from ..settings import PROJECT_ROOT
+from ..settings import TEMPLATES_DIR
 from .build import DigestContent, Item
 from .subscriptions import FREQUENCY_LABELS, describe, search_url
 
@@ -41,7 +41,7 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(["html"], default_for_string=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date_fr=date_fr, shorten=shorten)

@@ -10,13 +10,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..services import Services
-from ..settings import PROJECT_ROOT, Settings
+from ..settings import TEMPLATES_DIR, Settings
 from . import filters
 from .auth import csrf
 from .errors import CSRF_MESSAGE, error_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-TEMPLATE_DIR = PROJECT_ROOT / "templates"
+TEMPLATE_DIR = TEMPLATES_DIR
 
 # No inline scripts or styles anywhere: the only script is static/search.js.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
