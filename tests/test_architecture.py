@@ -197,3 +197,19 @@ def test_the_rules_are_stated_in_architecture_md():
         assert rule in text
 
 
+
+
+def test_textual_references_to_modules_resolve():
+    """Job references (APScheduler's "module:function"), ``-m`` modules and the WSGI path name real code."""
+    import importlib
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in MODULES.values())
+    text += (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    references = set(re.findall(r"\bcrpv_watch(?:\.\w+)+:\w+", text))
+    modules = set(re.findall(r"-m (crpv_watch(?:\.\w+)*)", text)) | set(re.findall(r'"-m", "(crpv_watch[\w.]*)"', text))
+    assert references and modules
+    for ref in references:
+        module, _, name = ref.partition(":")
+        assert hasattr(importlib.import_module(module), name), ref
+    for module in modules:
+        assert importlib.util.find_spec(module) is not None, module

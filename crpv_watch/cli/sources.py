@@ -1,16 +1,56 @@
-"""Crawl-side commands added to the ``sources`` group: ``crpv-watch sources purge ID [--delete]`` (opt-out)."""
+"""``crpv-watch sources …``: validate and list the sources file; purge a source's documents (opt-out)."""
 
 from __future__ import annotations
 
 import getpass
 import json
+from pathlib import Path
 
 import click
 
-from .context import Context, fail, pass_ctx
+from .context import Context, _load_sources_or_fail, fail, pass_ctx
 
 
-@click.command("purge")
+@click.group()
+def sources():
+    """Validate and list the watched sources."""
+
+
+@sources.command("validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def sources_validate(ctx: Context, file: Path | None):
+    """Check a sources file; every problem is reported with file:line and field."""
+    from ..sources.load import SourcesError, load_sources
+
+    path = file or ctx.settings.sources_path
+    try:
+        loaded = load_sources(path)
+    except SourcesError as exc:
+        fail(str(exc), code=1)
+    except FileNotFoundError:
+        fail(f"{path}: fichier introuvable", code=1)
+    enabled = sum(1 for s in loaded if s.enabled)
+    click.echo(f"{path}: {len(loaded)} sources valides ({enabled} activées)")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def sources_list(ctx: Context, as_json: bool):
+    """List the sources of the sources file."""
+    loaded = _load_sources_or_fail(ctx)
+    if as_json:
+        click.echo(json.dumps([{"id": s.id, "name": s.name, "region": s.region, "homepage": s.homepage,
+                                "enabled": s.enabled, "schedule": s.schedule} for s in loaded],
+                              ensure_ascii=False, indent=2))
+        return
+    for s in loaded:
+        flag = "✓" if s.enabled else "·"
+        click.echo(f"{flag} {s.id:<32} {','.join(s.region):<8} {s.schedule:<10} {s.homepage}")
+
+
+@sources.command("purge")
 @click.argument("source_id")
 @click.option("--delete", is_flag=True, help="Delete the documents' rows instead of marking them purged.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -50,4 +90,4 @@ def sources_purge(ctx: Context, source_id: str, delete: bool, yes: bool, as_json
 
 
 def register(main: click.Group) -> None:
-    main.commands["sources"].add_command(sources_purge)
+    main.add_command(sources)

@@ -16,14 +16,24 @@ import click
 log = logging.getLogger(__name__)
 
 
-def serve_web(services, host: str, port: int) -> None:
+def serve_web(services, host: str, port: int, background: bool = False) -> None:
+    """The web on ``host:port``; with ``background`` (``run``), the scheduler and the index writer beside it."""
     from waitress import serve
 
     from ..web.app import create_app
 
-    app = create_app(services.settings, services)
-    click.echo(f"crpv-watch : site servi sur http://{host}:{port}/  (Ctrl-C pour arrêter)")
-    serve(app, host=host, port=port, threads=8, ident="crpv-watch")
+    scheduler = None
+    if background:
+        scheduler = start_background(services, mode="run")
+        jobs = [j for j in scheduler.get_jobs() if j.id.startswith("crawl:")]
+        click.echo(f"Planificateur : {len(jobs)} tâche(s) de collecte.")
+    try:
+        app = create_app(services.settings, services)
+        click.echo(f"crpv-watch : site servi sur http://{host}:{port}/  (Ctrl-C pour arrêter)")
+        serve(app, host=host, port=port, threads=8, ident="crpv-watch")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 def crawl_job_for(services):
@@ -89,16 +99,6 @@ def run_worker(services, crawl_now: bool = False) -> None:
         scheduler.shutdown(wait=False)
 
 
-def run_all(services, host: str, port: int) -> None:
-    scheduler = start_background(services, mode="run")
-    jobs = [j for j in scheduler.get_jobs() if j.id.startswith("crawl:")]
-    click.echo(f"Planificateur : {len(jobs)} tâche(s) de collecte.")
-    try:
-        serve_web(services, host, port)
-    finally:
-        scheduler.shutdown(wait=False)
-
-
 def run_demo(ctx, host: str, port: int, demo_port: int, serve: bool = True) -> None:
     """The bundled demo network: served on 127.0.0.2…, crawled, indexed, then `run`."""
     from ..demo import DemoNetwork
@@ -119,6 +119,6 @@ def run_demo(ctx, host: str, port: int, demo_port: int, serve: bool = True) -> N
         crawl_with_progress(services)
         if serve:
             click.echo(f"Ouvrez http://{host}:{port}/")
-            run_all(services, host, port)
+            serve_web(services, host, port, background=True)
     finally:
         network.stop()

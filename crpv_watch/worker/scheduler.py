@@ -74,7 +74,7 @@ def add_digest_job(scheduler, services) -> None:
     scheduler.add_jobstore(store, DIGEST_JOBSTORE)
     if existing is not None and str(existing.trigger) == str(trigger):
         return  # keep its next run time: a run missed while we were down is then caught up at start
-    scheduler.add_job("crpv_watch.scheduler:run_digest_job", trigger, id=DIGEST_JOB_ID, name="Lettres de veille",
+    scheduler.add_job("crpv_watch.worker.scheduler:run_digest_job", trigger, id=DIGEST_JOB_ID, name="Lettres de veille",
                       jobstore=DIGEST_JOBSTORE, replace_existing=True, coalesce=True, misfire_grace_time=6 * 3600,
                       max_instances=1)
 

@@ -95,16 +95,60 @@ def show(doc_id: str):
                            merge_form=MergeForm(), status_labels=STATUS_LABELS, changes=audit.changes)
 
 
-def _change(doc_id: str, action: str, apply) -> None:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    with services().db.session() as db:
-        doc = _doc_or_404(db, doc_id)
-        before = workspace.snapshot(doc)
-        apply(doc)
-        repo.enqueue_index(db, [doc.id])
-        audit.record(db, user_email(), action, doc.id, before, workspace.snapshot(doc))
+# The one-click changes of a document (hide, unhide, « À la une », reviewed): each checks the document's state,
+# changes it and says what it did; one view takes the form, records the change and queues the document for the
+# index. Each change returns (audit action, message to the editor).
+def _hide(doc, form) -> tuple[str, str]:
+    if doc.status != "active":
+        abort(409)
+    doc.status = "hidden"
+    doc.featured = False  # a hidden document cannot be in the digest
+    return "document.hide", "Document masqué : il quitte la recherche et les lettres de veille."
+
+
+def _unhide(doc, form) -> tuple[str, str]:
+    if doc.status != "hidden" or (doc.meta or {}).get("merged_into"):
+        abort(409)
+    doc.status = "active"
+    return "document.unhide", "Document de nouveau consultable."
+
+
+def _feature(doc, form) -> tuple[str, str]:
+    value = form.get("value") == "1"
+    if value and doc.status != "active":
+        abort(409)
+    doc.featured = value
+    if value:
+        return "document.feature", "Document mis « À la une » pour la prochaine lettre."
+    return "document.unfeature", "Document retiré de « À la une »."
+
+
+def _reviewed(doc, form) -> tuple[str, str]:
+    doc.meta = {**(doc.meta or {}), "reviewed": True}
+    return "document.reviewed", "Document marqué comme vérifié : il quitte la file à revoir."
+
+
+def _one_click(change):
+    def view(doc_id: str):
+        form = ActionForm()
+        if not form.validate_on_submit():
+            abort(400)
+        with services().db.session() as db:
+            doc = _doc_or_404(db, doc_id)
+            before = workspace.snapshot(doc)
+            action, message = change(doc, request.form)
+            repo.enqueue_index(db, [doc.id])
+            audit.record(db, user_email(), action, doc.id, before, workspace.snapshot(doc))
+        flash(message, "success")
+        return _back(doc_id)
+
+    return login_required(view)
+
+
+for _endpoint, _rule, _change in (("hide", "/<doc_id>/masquer", _hide), ("unhide", "/<doc_id>/afficher", _unhide),
+                                  ("feature", "/<doc_id>/une", _feature),
+                                  ("reviewed", "/<doc_id>/verifie", _reviewed)):
+    bp.add_url_rule(_rule, _endpoint, _one_click(_change), methods=["POST"])
 
 
 def _back(doc_id: str):
@@ -113,59 +157,6 @@ def _back(doc_id: str):
         return redirect(target)
     return redirect(url_for("editors_documents.show", doc_id=doc_id))
 
-
-@bp.route("/<doc_id>/masquer", methods=["POST"])
-@login_required
-def hide(doc_id: str):
-    def apply(doc):
-        if doc.status != "active":
-            abort(409)
-        doc.status = "hidden"
-        doc.featured = False  # a hidden document cannot be in the digest
-
-    _change(doc_id, "document.hide", apply)
-    flash("Document masqué : il quitte la recherche et les lettres de veille.", "success")
-    return _back(doc_id)
-
-
-@bp.route("/<doc_id>/afficher", methods=["POST"])
-@login_required
-def unhide(doc_id: str):
-    def apply(doc):
-        if doc.status != "hidden" or (doc.meta or {}).get("merged_into"):
-            abort(409)
-        doc.status = "active"
-
-    _change(doc_id, "document.unhide", apply)
-    flash("Document de nouveau consultable.", "success")
-    return _back(doc_id)
-
-
-@bp.route("/<doc_id>/une", methods=["POST"])
-@login_required
-def feature(doc_id: str):
-    value = request.form.get("value") == "1"
-
-    def apply(doc):
-        if value and doc.status != "active":
-            abort(409)
-        doc.featured = value
-
-    _change(doc_id, "document.feature" if value else "document.unfeature", apply)
-    flash("Document mis « À la une » pour la prochaine lettre." if value else "Document retiré de « À la une ».",
-          "success")
-    return _back(doc_id)
-
-
-@bp.route("/<doc_id>/verifie", methods=["POST"])
-@login_required
-def reviewed(doc_id: str):
-    def apply(doc):
-        doc.meta = {**(doc.meta or {}), "reviewed": True}
-
-    _change(doc_id, "document.reviewed", apply)
-    flash("Document marqué comme vérifié : il quitte la file à revoir.", "success")
-    return _back(doc_id)
 
 
 @bp.route("/<doc_id>/fusionner", methods=["POST"])
