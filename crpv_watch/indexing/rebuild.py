@@ -136,11 +136,9 @@ def handle_requests(services, indexer=None) -> int | None:
 def index_state(services) -> dict[str, Any]:
     """What the index page shows: documents in the index and searchable in the store, schema versions, the live
     generation's directory, the queue's length. Read-only: safe in any web worker."""
-    from sqlalchemy import func, select
 
     from ..search import generations
     from ..search.schema import SCHEMA_VERSION
-    from ..store.models import IndexQueue
 
     engine = services.engine
     state: dict[str, Any] = {"schema_expected": SCHEMA_VERSION, "in_index": None, "generation_dir": None,
@@ -156,5 +154,5 @@ def index_state(services) -> dict[str, Any]:
         log.warning("index state: could not read the index", exc_info=True)
     with services.db.session() as session:
         state["searchable"] = repo.count_searchable(session)
-        state["queue"] = session.scalar(select(func.count()).select_from(IndexQueue)) or 0
+        state["queue"] = repo.index_queue_size(session)
     return state

@@ -15,11 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from ..store import repo
-from ..store.models import Document
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "writer.lock"
@@ -117,9 +113,7 @@ class Indexer:
                     up_to, ids = repo.take_index_queue(session, batch)
                     if not ids:
                         return done
-                    docs = session.scalars(select(Document).where(Document.id.in_(ids))
-                                           .options(selectinload(Document.places),
-                                                    selectinload(Document.themes))).all()
+                    docs = repo.documents_by_ids(session, ids)
                     live = [repo.to_index_document(d, regions, pillar_of) for d in docs if d.searchable]
                     gone = set(ids) - {d.id for d in docs if d.searchable}
                     if live:

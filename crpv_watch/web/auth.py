@@ -13,9 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..store import users
+from ..store import ratelimit, users
 from ..store.models import User, utcnow
-from . import ratelimit
 from .filters import services
 
 bp = Blueprint("auth", __name__)

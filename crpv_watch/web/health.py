@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
+from ..store import repo
 from ..store.models import utcnow
 from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from .filters import services
@@ -43,7 +43,7 @@ def check() -> tuple[dict, bool]:
     out: dict = {}
     try:
         with svc.db.session() as session:
-            session.execute(text("SELECT 1"))
+            repo.ping(session)
         out["database"] = {"status": "ok"}
     except Exception:
         current_app.logger.exception("healthz: database")

@@ -13,9 +13,8 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 from flask import Response, request, url_for
-from sqlalchemy import select
 
-from ...store.models import Document
+from ...store import repo
 from ..filters import label, services
 from .search import bp, run_search
 
@@ -46,10 +45,8 @@ def _stamp(day: dt.date | dt.datetime | None) -> str:
 
 def _first_seen(ids: list[str]) -> dict[str, dt.datetime]:
     """When undated documents were first found: their Atom ``updated`` must not change at every fetch."""
-    if not ids:
-        return {}
     with services().db.session() as db:
-        return dict(db.execute(select(Document.id, Document.first_seen_at).where(Document.id.in_(ids))).all())
+        return repo.first_seen(db, ids)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:

@@ -18,8 +18,8 @@ from ... import urls
 from ...digest import subscriptions as subs
 from ...digest.tokens import TokenError, Tokens
 from ...search.types import FACET_NAMES, SearchRequest
+from ...store import ratelimit
 from ...store.models import Digest, Subscriber
-from .. import ratelimit
 from ..auth import csrf, login_required
 from ..errors import error_response
 from ..filters import services
