@@ -42,7 +42,7 @@ def describe(exc: BaseException) -> str | None:
     """A one-line French description of a write failure, or None when ``exc`` is not one."""
     from sqlalchemy.exc import DBAPIError
 
-    from .indexer import WriterBusy
+    from .indexing.writer import WriterBusy
     from .search.engine import IndexBusyError
 
     for item in _chain(exc):

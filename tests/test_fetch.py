@@ -24,7 +24,7 @@ from crpv_watch.crawl import ssrf
 from crpv_watch.crawl.fetch import Fetcher, sniff
 from crpv_watch.crawl.politeness import backoff, parse_retry_after
 from crpv_watch.crawl.robots import product_token
-from crpv_watch.sources import Source
+from crpv_watch.sources.load import Source
 
 # The hosts this test file's loopback servers are reached under; each must be listed to reach a private address.
 LOCAL = Source(id="local", name="Loopback", homepage="http://127.0.0.1/",

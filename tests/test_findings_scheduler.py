@@ -16,9 +16,9 @@ from editors_support import EDITOR, add_document, login, make_app, make_services
 from faulty_server import FaultyServer
 
 from crpv_watch.crawl.run import CrawlRunner
-from crpv_watch.runtime import start_background
-from crpv_watch.scheduler import DRAIN_EVERY, HEARTBEAT_EVERY
 from crpv_watch.web.health import heartbeat
+from crpv_watch.worker.runtime import start_background
+from crpv_watch.worker.scheduler import DRAIN_EVERY, HEARTBEAT_EVERY
 
 SLOW_SOURCES = 12
 

@@ -19,12 +19,11 @@ import tempfile
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
 from .. import failures
-from ..scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
-from ..store import ratelimit
+from ..store import ratelimit, repo
 from ..store.models import utcnow
+from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from .filters import services
 
 bp = Blueprint("health", __name__)
@@ -51,7 +50,7 @@ PROBE_BYTES = 64 * 1024  # big enough to need a new block: a nearly full disk fa
 def _database_writable(svc) -> None:
     # A real write, committed: SELECT 1 answers on a full disk or a read-only database file.
     with svc.db.session() as session:
-        session.execute(text("SELECT 1"))
+        repo.ping(session)
         ratelimit.take(session, "healthz:write-probe", 1 << 30, 3600)
 
 
