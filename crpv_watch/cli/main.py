@@ -20,7 +20,7 @@ class _WriteFailuresReported(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from ..failures import describe
+            from ..store.failures import describe
 
             message = describe(exc)
             if message is None:

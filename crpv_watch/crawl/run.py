@@ -16,10 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from .. import failures
 from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
-from ..store import repo
+from ..store import failures, repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
 from . import discover, parse_html, parse_pdf

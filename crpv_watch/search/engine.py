@@ -21,6 +21,7 @@ from whoosh import query, scoring
 from whoosh.index import LockError
 
 from ..items import IndexDocument
+from ..store.failures import BusyError
 from . import generations as gens
 from .facets import FacetData, disjunctive_counts, facet_values, label_or_value
 from .hits import build_hits
@@ -40,8 +41,12 @@ MAX_PER_PAGE = 100
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 
 
-class IndexBusyError(RuntimeError):
+class IndexBusyError(BusyError):
     """Another writer (probably another process) held the index for longer than ``write_timeout``."""
+
+    def french(self) -> str:
+        return ("l'index de recherche est verrouillé par un autre processus (une collecte, une reconstruction "
+                "ou le worker) ; réessayez quand il aura fini")
 
 
 class IndexNeedsRebuildError(RuntimeError):

@@ -10,12 +10,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.exc import SQLAlchemyError
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .. import failures
-from ..store import ratelimit, users
+from ..store import failures, ratelimit, users
 from ..store.models import User, utcnow
 from .filters import services
 
@@ -175,7 +173,7 @@ def login():
                         user_id, email, version = user.id, user.email, user.session_version
                         for key in keys:  # a right password does not count against anyone
                             ratelimit.give_back(db, key, window)
-        except SQLAlchemyError as exc:
+        except failures.DatabaseError as exc:
             # A full disk or a locked database must not turn a sign-in into a 500 page.
             current_app.logger.error("sign-in unavailable: %s", failures.describe(exc) or exc)
             error, status = UNAVAILABLE, 503

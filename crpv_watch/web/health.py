@@ -20,8 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import failures
-from ..store import ratelimit, repo
+from ..store import failures, ratelimit, repo
 from ..store.models import utcnow
 from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from .filters import services

@@ -2,12 +2,19 @@
 
 The CLI, the crawl report, the sign-in page and ``/healthz`` all meet the same few ways a write can fail; this
 module recognises them from the exception (SQLAlchemy's wrapped sqlite3 / psycopg errors, ``OSError`` from the
-index or the mail spool, the index and writer locks) and says what happened and what to do.
+index or the mail spool, the index and writer locks, raised as :class:`BusyError` subclasses by the layers above)
+and says what happened and what to do. It lives in ``store/`` because most of what it reads are the database's
+errors.
 """
 
 from __future__ import annotations
 
 import errno
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+# What a caller outside store/ catches for "the database failed" (it then asks describe() whether it was a write).
+DatabaseError = SQLAlchemyError
 
 # sqlite3's own words (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN) and PostgreSQL's.
 _DB_MESSAGES = (
@@ -30,6 +37,14 @@ _OS_ERRORS = {
 }
 
 
+class BusyError(RuntimeError):
+    """Another process holds a writer lock (the index's, the store's) for longer than we wait. The layers above
+    (``search``, ``indexing``) raise subclasses; :meth:`french` is the one line a user reads."""
+
+    def french(self) -> str:
+        return str(self)
+
+
 def _chain(exc: BaseException):
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -40,17 +55,9 @@ def _chain(exc: BaseException):
 
 def describe(exc: BaseException) -> str | None:
     """A one-line French description of a write failure, or None when ``exc`` is not one."""
-    from sqlalchemy.exc import DBAPIError
-
-    from .indexing.writer import WriterBusy
-    from .search.engine import IndexBusyError
-
     for item in _chain(exc):
-        if isinstance(item, IndexBusyError):
-            return ("l'index de recherche est verrouillé par un autre processus (une collecte, une reconstruction "
-                    "ou le worker) ; réessayez quand il aura fini")
-        if isinstance(item, WriterBusy):
-            return str(item).split(" / ")[0]
+        if isinstance(item, BusyError):
+            return item.french()
         if isinstance(item, DBAPIError):
             text = str(item.orig).lower()
             for needle, french in _DB_MESSAGES:
