@@ -30,14 +30,16 @@ PRESTRIP_CHROME = "none"  # "none" | "light" | "full"
 # Boxes that are never the document, whatever the theme: they go before trafilatura even in "light" mode.
 _BOX_TOKEN = re.compile(r"(^|[-_])(cookies?|consent|gdpr|rgpd|tarteaucitron|share|sharing|sharedaddy|partage|"
                         r"related|a-lire-aussi|lire-aussi|voir-aussi|skip-link)([-_]|$)", re.I)
-_NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "form", "button")
+_NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "button")
 _FALLBACK_BLOCKS = {"h1", "h2", "h3", "h4", "p", "li", "blockquote", "td", "pre"}
+RETRY_BELOW_CHARS = 1500
+RETRY_FACTOR = 1.5
 SUMMARY_CHARS = 300
 
 
 def settings() -> dict[str, bool | str]:
     return {"favor_precision": FAVOR_PRECISION, "favor_recall": FAVOR_RECALL, "include_tables": INCLUDE_TABLES,
-            "prestrip_chrome": PRESTRIP_CHROME}
+            "prestrip_chrome": PRESTRIP_CHROME, "retry_below_chars": RETRY_BELOW_CHARS, "retry_factor": RETRY_FACTOR}
 
 
 # -- main text ----------------------------------------------------------------------------------------------
@@ -55,6 +57,8 @@ def strip_chrome(tree: HtmlElement, full: bool = True) -> HtmlElement:
     the boxes that are never content (consent banners, share buttons, "à lire aussi", skip links)."""
     for el in [e for e in tree.iter(*_NEVER_TEXT)]:
         el.drop_tree()  # keeps the element's tail text, which belongs to its parent
+    for el in [e for e in tree.iter("form")]:
+        el.drop_tag()  # ASP.NET and some CMS themes wrap the whole page in one <form>: only the tag goes
     wrappers = main_wrappers(tree)
     test = is_chrome if full else _is_box
     doomed: list[HtmlElement] = []
@@ -83,24 +87,33 @@ def _fallback_text(tree: HtmlElement) -> str:
     return "\n".join(blocks) if blocks else text_of(root)
 
 
-def main_text(tree: HtmlElement, url: str) -> str:
-    source = tree
-    if PRESTRIP_CHROME != "none":
-        source = strip_chrome(copy.deepcopy(tree), full=PRESTRIP_CHROME == "full")
-    doc = None
+def _trafilatura(tree: HtmlElement, url: str, precision: bool) -> str:
     try:
         import trafilatura
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            doc = trafilatura.bare_extraction(source, url=url, with_metadata=False, include_comments=False,
-                                              include_tables=INCLUDE_TABLES, favor_precision=FAVOR_PRECISION,
-                                              favor_recall=FAVOR_RECALL)
-    except Exception:  # trafilatura on pathological HTML: the fallback below still gives the article text
-        doc = None
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+            doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
+                                              include_tables=INCLUDE_TABLES, favor_precision=precision,
+                                              favor_recall=FAVOR_RECALL and not precision)
+    except Exception:  # trafilatura on pathological HTML: the caller's fallback still gives the article text
+        return ""
+    return ((getattr(doc, "text", None) or "") if doc is not None else "").strip()
+
+
+def main_text(tree: HtmlElement, url: str) -> str:
+    source = tree
+    if PRESTRIP_CHROME != "none":
+        source = strip_chrome(copy.deepcopy(tree), full=PRESTRIP_CHROME == "full")
+    text = _trafilatura(source, url, FAVOR_PRECISION)
+    if not text:  # nothing kept: the blocks of <main>/<article> once the chrome is gone
         text = _fallback_text(strip_chrome(copy.deepcopy(tree)))
+    if FAVOR_PRECISION and len(text) < RETRY_BELOW_CHARS:
+        # favor_precision sometimes keeps one block of a page that is not an article (a service page, a FAQ,
+        # a listing): a short text that the balanced mode makes RETRY_FACTOR times longer was such a collapse.
+        balanced = _trafilatura(source, url, False)
+        if len(balanced) >= RETRY_FACTOR * len(text):
+            text = balanced
     return re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in text.split("\n"))).strip()
 
 

@@ -23,7 +23,7 @@ from ..processes import pid_alive
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
-from . import discover, parse_html, parse_pdf
+from . import discover, parse_html, parse_office, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher
 from .hubs import Candidate, HubDiscovery
@@ -262,7 +262,7 @@ class SourceCrawl(HubDiscovery):
             return self._skip("filters")
         if not self.fetcher.allowed(c.url, self.source):
             return self._skip("robots")
-        if discover.unsupported_type(c.url):  # DOCX, ODT, images…: no extractor, not worth the bytes
+        if discover.unsupported_type(c.url):  # .doc, spreadsheets, images…: no extractor, not worth the bytes
             return self._skip("unsupported type")
         with self.services.db.session() as session:
             known = repo.known_place(session, c.url)  # one Core query: validators, body hash, attachments
@@ -276,7 +276,8 @@ class SourceCrawl(HubDiscovery):
         if self._documents_fetched >= self.max_pages:
             return self._skip("limits")
         self._documents_fetched += 1
-        kind = "pdf" if c.url.lower().split("?")[0].endswith(".pdf") else "html"
+        path = c.url.lower().split("?")[0]
+        kind = "pdf" if path.endswith(".pdf") else ("office" if path.endswith((".docx", ".odt")) else "html")
         res = self._fetch(c.url, kind=kind, etag=known[0] if known else None,
                           last_modified=known[1] if known else None)
         if res.not_modified or (res.ok and known and known[2] == body_hash(res.body)):
@@ -323,6 +324,16 @@ class SourceCrawl(HubDiscovery):
                     self._skip(reason.split(":")[0])
                 else:
                     self._error(c.url, "parse", f"PDF: {reason}")
+                return None
+        office = parse_office.office_format(res.content_type, res.final_url, res.body)
+        if office:
+            try:
+                return parse_office.extract_office(res.final_url, res.body, self.settings, office)
+            except parse_office.OfficeError as exc:
+                if exc.reason.startswith("no text"):
+                    self._skip("no text")
+                else:
+                    self._error(c.url, "parse", f"{office.upper()}: {exc.reason}")
                 return None
         if res.content_type not in ("text/html", "application/xhtml+xml"):
             self._skip("unsupported type")

@@ -139,10 +139,6 @@ class SourceForm(FlaskForm):
         if not self._admin and bool(field.data) and not current:
             raise ValidationError("Seul un administrateur peut autoriser le réseau privé.")
 
-    def validate_start_urls(self, field) -> None:
-        if self.enabled.data and not lines(self.feeds.data) and not lines(field.data):
-            raise ValidationError("Une source activée a besoin d'au moins un flux ou une page de liste.")
-
 
 def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
     """The form as ``Source`` values (the order of ``KNOWN_KEYS``)."""
