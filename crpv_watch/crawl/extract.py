@@ -119,8 +119,11 @@ def main_text(tree: HtmlElement, url: str) -> str:
 
 # -- small helpers ------------------------------------------------------------------------------------------
 
+LANGUAGE_SAMPLE = 2000  # as for PDFs (parse_pdf.py): the first 2,000 characters name the language as surely
+
+
 def detect_language(text: str, fallback: str | None = None) -> str | None:
-    sample = (text or "")[:5000]
+    sample = (text or "")[:LANGUAGE_SAMPLE]
     if sum(c.isalpha() for c in sample) < 40:
         return fallback
     try:

@@ -82,7 +82,8 @@ def body(tree: HtmlElement) -> HtmlElement:
 
 # XPath (evaluated in C) picks the few candidates, Python checks their tokens exactly: a Python test on every
 # element, or an XPath class test with concat()/normalize-space(), each cost more than trafilatura's extraction.
-_MAIN_XPATH = XPath("//*[self::main or @role='main' or " + " or ".join(f"@id='{i}'" for i in sorted(MAIN_IDS))
+# Each attribute test costs about 1 µs per element in libxml2: predicates are kept short and loose.
+_MAIN_XPATH = XPath("descendant-or-self::*[self::main or @role='main' or " + " or ".join(f"@id='{i}'" for i in sorted(MAIN_IDS))
                     + " or contains(@class, '-content')]")
 
 
@@ -132,6 +133,7 @@ class PageTree:
         self.root = root
         self.wrappers = main_wrappers(root)
         self._cache: dict[HtmlElement, bool] = {}
+        self._in_chrome: dict[HtmlElement, bool] = {}  # the element is chrome or sits in chrome
 
     def chrome(self, el: HtmlElement) -> bool:
         verdict = self._cache.get(el)
@@ -140,4 +142,15 @@ class PageTree:
         return verdict
 
     def inside_chrome(self, el: HtmlElement) -> bool:
-        return any(self.chrome(p) for p in el.iterancestors())
+        # Links share their ancestors: each ancestor's verdict is reached once per page, from the nearest one
+        # already known (walking every link's ancestors to the root made an lxml proxy per step).
+        chain = []
+        parent = el.getparent()
+        while parent is not None and parent not in self._in_chrome:
+            chain.append(parent)
+            parent = parent.getparent()
+        verdict = self._in_chrome[parent] if parent is not None else False
+        for node in reversed(chain):
+            verdict = verdict or self.chrome(node)
+            self._in_chrome[node] = verdict
+        return verdict

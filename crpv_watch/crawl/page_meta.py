@@ -37,11 +37,11 @@ def _has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
-_SITE_TITLE = XPath(f"//*[@id='site-title' or @id='site-name' or {_has_class('site-title')} or {_has_class('site-name')}]"
-                    f" | //*[{_has_class('site-branding')}]//*[{_has_class('title')}]")
-_AUTHOR = XPath(f"//*[contains(concat(' ', normalize-space(@rel), ' '), ' author ') or @itemprop='author']"
-                f" | //*[{_has_class('author')} or {_has_class('vcard')}]//*[{_has_class('fn')}]")
-_DATE_PUBLISHED = XPath("//*[@itemprop='datePublished']")
+_SITE_TITLE = XPath(f"descendant-or-self::*[@id='site-title' or @id='site-name' or {_has_class('site-title')} or {_has_class('site-name')}]"
+                    f" | descendant-or-self::*[{_has_class('site-branding')}]/descendant::*[{_has_class('title')}]")
+_AUTHOR = XPath(f"descendant-or-self::*[contains(concat(' ', normalize-space(@rel), ' '), ' author ') or @itemprop='author']"
+                f" | descendant-or-self::*[{_has_class('author')} or {_has_class('vcard')}]/descendant::*[{_has_class('fn')}]")
+_DATE_PUBLISHED = XPath("descendant-or-self::*[@itemprop='datePublished']")
 
 
 def meta(tree: HtmlElement, *names: str) -> str:
@@ -97,7 +97,7 @@ def json_ld(tree: HtmlElement) -> list[dict]:
 
 
 # In this order: main, [role=main], article, #content, #contenu, .entry-content; the first that matches wins.
-_ROOT_XPATHS = [XPath(f"(//{x})[1]") for x in (
+_ROOT_XPATHS = [XPath(f"(descendant-or-self::{x})[1]") for x in (
     "main", "*[@role='main']", "article", "*[@id='content']", "*[@id='contenu']",
     "*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]")]
 
