@@ -14,7 +14,7 @@ from minisite import MiniSite, article, crawl_setup, listing, text_for, totals
 
 from crpv_watch.crawl import office_text
 from crpv_watch.search.types import SearchRequest
-from crpv_watch.sources import Source, load_sources
+from crpv_watch.sources.load import Source, load_sources
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -16,10 +16,10 @@ import warnings
 from lxml.html import HtmlElement
 
 from crpv_watch.crawl import page_meta
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.crawl.html_tree import PageTree, flat, is_chrome, is_element, load, main_wrappers, text_of, tokens
 from crpv_watch.crawl.page_meta import parse_date, strip_site_suffix
 from crpv_watch.items import ExtractedDocument, FeedEntry, ParsedPage
+from crpv_watch.text.dedup import canonicalize
 
 __all__ = ["extract_html", "parse_date", "strip_site_suffix", "detect_language", "summarize", "settings"]
 

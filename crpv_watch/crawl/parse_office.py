@@ -11,8 +11,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from crpv_watch.crawl import parse_pdf, pdf_text
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.items import ExtractedDocument
+from crpv_watch.text.dedup import canonicalize
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT_TYPE = "application/vnd.oasis.opendocument.text"
