@@ -44,6 +44,7 @@ TEB_DIR = SHARED / "corpora" / "trafilatura-eval-subset"
 WCXB_DIR = SHARED / "corpora" / "wcxb-subset"
 FIGURES_PATH = ROOT / "tests" / "data" / "extraction_figures.json"
 QUALITY_PATH = ROOT / "docs" / "QUALITY.md"
+PERFORMANCE_PATH = ROOT / "docs" / "PERFORMANCE.md"
 N_BOOTSTRAP = 1000
 
 
@@ -387,6 +388,13 @@ def table(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def _replace_between(path: Path, begin: str, end: str, rows: list[str]) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        path.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+
+
 def write_quality(figures: dict) -> None:
     """Replace the text between the extraction figure markers of docs/QUALITY.md (read right before writing,
     so that another section edited meanwhile is kept)."""
@@ -414,8 +422,13 @@ def write_quality(figures: dict) -> None:
     ratios = figures.get("time_ratio", {})
     rows += ["", "Time, ours (parse_html + extract_html) / plain trafilatura, same pages, same processes: "
              + ", ".join(f"{c} **{r:.2f}×**" for c, r in ratios.items()) + f" (load average {m.get('load', '?')})."]
-    head, rest = text.split(begin, 1)
-    QUALITY_PATH.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+    _replace_between(PERFORMANCE_PATH, "<!-- extraction-performance:begin -->", "<!-- extraction-performance:end -->",
+                     [f"Run {m['date']} on {m['nproc']} × {m['cpu']}, Python {m['python']}, trafilatura "
+                      f"{m['trafilatura']}, load average {m.get('load', '?')} (1, 5, 15 min) at the end of the run:", "",
+                      "| corpus | pages | ours (s) | plain trafilatura (s) | ratio |", "| --- | --- | --- | --- | --- |"]
+                     + [f"| {TITLES[c]} | {figures[c]['ours']['pages']} | {figures[c]['ours']['seconds']:.1f} | "
+                        f"{figures[c]['trafilatura']['seconds']:.1f} | **{ratios[c]:.2f}×** |" for c in ratios])
+    _replace_between(QUALITY_PATH, begin, end, rows)
 
 
 def main() -> int:
