@@ -119,8 +119,10 @@ def main() -> None:
                 print(f"{p['ndcg']:.3f} (fts5 {base[p['q']]['ndcg']:.3f})  rr={p['rr']:.2f}  [{p['split']}] "
                       f"{p['q']!r:50} {' '.join(p['top'])}")
         unjudged = sum(1 for c in cases if not c.grades)
+        # Pool check: documents of either top 10 that nobody judged (they count as 0; judge them with --pool).
+        holes = sum(1 for c in cases for d in set(runs[c.q][0] + runs[c.q][1]) if d not in c.grades)
         print(f"real texts: {len(json.loads(CORPUS.read_text(encoding='utf-8')))} documents, {ours['queries']} "
-              f"queries ({unjudged} not judged)")
+              f"queries ({unjudged} not judged; {holes} pooled documents not judged)")
         print(show("ours", ours))
         print(show("FTS5 OR", fts5))
     else:

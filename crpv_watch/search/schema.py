@@ -42,16 +42,17 @@ MULTI_VALUED = frozenset({"themes", "region", "pillars", "departments", "qpvs"})
 SPELL_FIELD = "spell"
 
 
-# A line of the text that credits people or says who published it: "Auteur : …", "Rédaction : …", "Crédits
-# photos : …", "Directrice de la publication …", "Publié par … le …". Only short lines (a paragraph that starts
-# with "Source" or "Photo" and goes on is text).
+# A line of the text that credits people or says who published it and under which licence: "Auteur : …",
+# "Rédaction : …", "Crédits photos : …", "Directrice de la publication …", "Publié par … le …", "… Creative
+# Commons …". Only short lines (a paragraph that starts with "Source" or "Photo" and goes on is text).
 CREDIT_LINE = re.compile(
     r"""^\W*(?:auteur|autrice|auteurs|autrices|r[ée]daction|r[ée]dig[ée]e?s?\s+par|r[ée]dact(?:eur|rice)s?|
     direct(?:eur|rice)\s+(?:de\s+la\s+)?(?:publication|r[ée]daction)|directions?\s+de\s+la\s+publication|
     comit[ée]\s+de\s+r[ée]daction|cr[ée]dits?|photos?\s*(?::|©)|photographies?\s*:|illustrations?\s*:|©|
     conception(?:\s+graphique)?\s*:|mise\s+en\s+page|maquette\s*:|graphisme\s*:|r[ée]alisation\s*:|
     coordination\s*:|[ée]dit[ée]e?\s+par|[ée]dit(?:eur|rice)\s*:|issn|isbn|d[ée]p[ôo]t\s+l[ée]gal|
-    publi[ée]e?s?\s+(?:le|par)\b|mis\s+[àa]\s+jour\s+le|source\s*:|contacts?\s*:|t[ée]l(?:[ée]phone)?\s*:)""",
+    publi[ée]e?s?\s+(?:le|par)\b|mis\s+[àa]\s+jour\s+le|source\s*:|contacts?\s*:|t[ée]l(?:[ée]phone)?\s*:|
+    licen[cs]e\b|attribution\s*[—–-]|pas\s+d.utilisation\s+commerciale|.{0,200}creative\s+commons)""",
     re.IGNORECASE | re.VERBOSE,
 )
 CREDIT_LINE_CHARS = 300

@@ -33,7 +33,6 @@ class Variants:
         self.reader = searcher.reader()
         self.rare_below = max(RARE_MIN, searcher.doc_count() // RARE_PER_DOCS)
         self._cache: dict[str, tuple[str, ...]] = {}
-        self.unknown: set[str] = set()  # typed words of the looked-up queries that are in no document at all
 
     def doc_frequency(self, stem: str) -> int:
         try:
@@ -66,7 +65,7 @@ class Variants:
         except Exception:  # a codec without the automaton: no variants rather than a full scan
             return ()
         near.discard(stem)
-        wanted = max(2, MORE_FREQUENT * df)
+        wanted = MORE_FREQUENT * df if df else 1  # an unknown word takes any indexed neighbour
         scored = [(self.doc_frequency(t), t) for t in near if not t.isdigit()]
         best = sorted(((f, t) for f, t in scored if f >= wanted), key=lambda p: (-p[0], p[1]))
         return tuple(t for _, t in best[:MAX_VARIANTS])
