@@ -60,8 +60,12 @@ class Variants:
         if df > self.rare_below:
             return ()
         maxdist = 1 if len(stem) <= 7 else 2
+        near: set[str] = set()
         try:
-            near = set(self.reader.terms_within(FIELD, stem, maxdist, prefix=1))
+            # Segment by segment: a segment reader walks its term index with an automaton, while the
+            # multi-segment reader's own method would compare every term of the first letter.
+            for leaf, _ in self.reader.leaf_readers():
+                near.update(leaf.terms_within(FIELD, stem, maxdist, prefix=1))
         except Exception:  # a codec without the automaton: no variants rather than a full scan
             return ()
         near.discard(stem)
