@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from crpv_watch.items import IndexDocument
-from crpv_watch.search.analysis import french_analyzer
 from crpv_watch.search.engine import SearchEngine
 from crpv_watch.search.schema import split_credits
 from crpv_watch.search.tiers import PHRASE_NOTICE
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.search.weighting import probabilistic_idf
+from crpv_watch.text.analysis import french_analyzer
 
 FILLER = [f"Compte rendu numéro {i} de la réunion du comité de pilotage sur la voirie et la propreté." for i in range(20)]
 

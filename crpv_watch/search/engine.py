@@ -21,13 +21,13 @@ from whoosh.index import LockError
 
 from ..items import IndexDocument
 from . import generations as gens
-from .facets import FacetData, facet_values
+from .facets import FacetData, facet_values, label_or_value
 from .hits import build_hits
 from .query import QueryContext, plain_query
 from .related import SUGGEST_BELOW, correct, key_terms, like_query
 from .schema import FACET_FIELDS, SCHEMA_VERSION, to_fields
 from .synonyms import Synonyms
-from .tiers import ANY_WORD_NOTICE, Found, Tier, build_tiers, notices, run_tiers
+from .tiers import ANY_WORD_NOTICE, Found, Tier, build_tiers, match_tiers, notices, run_tiers
 from .topk import ScoreData
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
 from .variants import Variants
@@ -182,7 +182,7 @@ class SearchEngine:
             values = {}
             for name, fieldname in FACET_FIELDS.items():
                 present = data.value_docs.get(fieldname, {})
-                values[name] = {v: _label(self.labels, name, v) for v in present} if len(present) <= 500 \
+                values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
                     else {v: v for v in present}
             self._context = QueryContext(synonyms=self.synonyms, values=values, variants=Variants(searcher))
         return self._context
@@ -322,6 +322,33 @@ class SearchEngine:
         }
         return response
 
+    def matching_ids(self, req: SearchRequest, among: Iterable[str]) -> set[str]:
+        """The ids, among ``among``, of the documents ``search(req)`` ranks first: the documents with every word
+        (close forms of rare words included, phrases exact), with the same facets and dates (the alert digests
+        match with this, so an alert selects what the same search puts first on the site). No partial matches:
+        an alert with no complete match in the period has nothing to send."""
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return set()
+            docnums = {}
+            for doc_id in among:
+                docnum = searcher.document_number(id=doc_id)
+                if docnum is not None:
+                    docnums[docnum] = doc_id
+            if not docnums:
+                return set()
+            data = self._facet_data(searcher)
+            plan = build_tiers(req.q, searcher.schema, self._query_context(data, searcher), self.synonyms)
+            scores = self._score_data(searcher)
+            try:
+                matched = match_tiers(searcher, data, scores, plan.tiers[:1], req).matched
+            except Exception:  # as in _run: a query Whoosh cannot run searches its plain words
+                plain = plain_query(req.q, searcher.schema)
+                tiers = [] if plain is query.NullQuery else [Tier(plain, True, "full")]
+                matched = match_tiers(searcher, data, scores, tiers, req).matched
+        return {doc_id for docnum, doc_id in docnums.items() if matched[docnum]}
+
     def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int,
                  widened: bool) -> str | None:
         """A corrected query when it finds more than ``total`` documents (with the same filters), or, when an
@@ -392,12 +419,3 @@ class SearchEngine:
                 self._ix.close()
             self._ix = None
             self._closed = True
-
-
-def _label(labels, facet: str, value: str) -> str:
-    if labels is None:
-        return value
-    try:
-        return labels(facet, value) or value
-    except Exception:  # a missing label must not break a search
-        return value

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from whoosh import query
 
-from .analysis import french_analyzer
+from ..text.analysis import french_analyzer
 from .highlight import make_snippet
 from .schema import STEMMED_FIELDS, number_date, split_ids
 from .types import SearchHit

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..items import IndexDocument
-from .analysis import french_analyzer
+from ..text.analysis import french_analyzer
 
 SCHEMA_VERSION = 3  # 2: departments, qpvs, spell; 3: field nouns kept (été), credits apart
 

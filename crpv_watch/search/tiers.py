@@ -80,9 +80,16 @@ class Found:
     per_tier: list[tuple[str, int]] = field(default_factory=list)  # (kind, documents after filters) per tier used
 
 
-def run_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier], req: SearchRequest, page: int,
-              per_page: int, today: dt.date) -> Found:
-    """Total, facet counts and the page's [(docnum, score)] of the tiers (one tier or none: a plain search)."""
+@dataclass
+class Matched:
+    matched: np.ndarray  # the documents of the tiers used, facets and dates applied
+    counts: dict  # each facet's counts (disjunctive: search/facets.py)
+    tiers: list[tuple[Tier, np.ndarray]]  # each tier used, with the documents it adds (before facets and dates)
+    per_tier: list[tuple[str, int]]  # (kind, documents it adds after facets and dates)
+
+
+def match_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier], req: SearchRequest) -> Matched:
+    """The documents the tiers select (no tier: every document), unscored, and the facet counts."""
     filters = _filter_mask(data, req)
     if not tiers:
         cumulative, new_masks, per_tier = data.all_mask, [], []
@@ -104,6 +111,14 @@ def run_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier], r
         base = data.date_filter(base, date_number(req.date_from) or 1, date_number(req.date_to) or 99_991_231)
     selections = {name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()}
     matched, counts = disjunctive_counts(data, base, selections)
+    return Matched(matched, counts, new_masks, per_tier)
+
+
+def run_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier], req: SearchRequest, page: int,
+              per_page: int, today: dt.date) -> Found:
+    """Total, facet counts and the page's [(docnum, score)] of the tiers (one tier or none: a plain search)."""
+    found = match_tiers(searcher, data, scores, tiers, req)
+    matched, counts, new_masks, per_tier = found.matched, found.counts, found.tiers, found.per_tier
     total = int(np.count_nonzero(matched))
     upto = page * per_page
     start = upto - per_page

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from whoosh import query
 
-from .analysis import french_analyzer, stem_word
+from ..text.analysis import french_analyzer, stem_word
 
 FIELD = "body"  # stems are looked up where most words are
 RARE_PER_DOCS = 2_000  # a stem in at most max(RARE_MIN, docs / RARE_PER_DOCS) documents is rare

@@ -20,7 +20,7 @@ from math import log
 
 from whoosh import scoring
 
-from .analysis import stem_word
+from ..text.analysis import stem_word
 
 # Field → (the field whose document frequency also counts, whether the word must be stemmed to look it up).
 SAME_WORD_IN = {"title": ("body", False), "summary": ("body", False), "credits": ("body", False),
