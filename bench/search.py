@@ -141,7 +141,8 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
     def plain(q):
         with engine._read_lock:
             searcher = engine._current()
-            parsed = parse(q, searcher.schema, context=engine._query_context(engine._facet_data(searcher)))
+            data = engine._facet_data(searcher)
+            parsed = parse(q, searcher.schema, context=engine._query_context(data, searcher))
             if parsed is None:
                 top = []
             elif has_phrase(parsed):  # the engine's route: phrase documents as a filter, ranked by the words
