@@ -130,6 +130,9 @@ def crawl(ctx: Context, source_ids, as_json: bool):
         fail(str(exc), code=3)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    if report.store_failures:  # never a success that stored nothing
+        fail(f"collecte n° {report.run_id} en échec : {report.store_failures} document(s) refusé(s) par la base "
+             f"de données ({report.first_store_error()})", code=1)
 
 
 # -- search -------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from crpv_watch import audit
 from crpv_watch.store import users
 from crpv_watch.store.models import AuditLog
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def svc(tmp_path):

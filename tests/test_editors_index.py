@@ -11,6 +11,8 @@ from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_s
 from crpv_watch import audit, crawl_requests, index_rebuild
 from crpv_watch.store import repo
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 PAGE = "/editeurs/index/"
 ACTION = "/editeurs/index/reconstruire"
 

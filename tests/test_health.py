@@ -11,6 +11,8 @@ from editors_support import make_app, make_services
 from crpv_watch.scheduler import HEARTBEAT_FILE
 from crpv_watch.store.models import utcnow
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def svc(tmp_path):

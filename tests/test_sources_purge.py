@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import fast_settings
 from faulty_server import FaultyServer
 from minisite import MiniSite, article, listing
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from crpv_watch.cli import main
 from crpv_watch.services import Services
 from crpv_watch.settings import Settings
 from crpv_watch.store.models import AuditLog, Document
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 
 @pytest.fixture
@@ -33,6 +36,8 @@ def cli(tmp_path, monkeypatch):
         sources.write_text(yaml.safe_dump({"sources": entries}))
         for name, value in {"CRAWL_DELAY": "0", "RETRY_BASE_DELAY": "0", "SECRET_KEY": "x"}.items():
             monkeypatch.setenv(f"CRPV_WATCH_{name}", value)
+        invoke_settings = fast_settings(tmp_path)
+        monkeypatch.setenv("CRPV_WATCH_DATABASE_URL", invoke_settings.database_url)
         runner = CliRunner()
 
         def invoke(*args):
@@ -72,7 +77,7 @@ def test_purge_keeps_shared_documents_under_the_other_source(cli, tmp_path):
     assert json.loads(result.stdout) == {"source": "beta", "purged": 0, "deleted": 2, "moved": 0, "places": 2}
     assert search(cli)["total"] == 0
 
-    services = Services(Settings(data_dir=tmp_path / "data", secret_key="x"))
+    services = Services(Settings.load(data_dir=tmp_path / "data"))  # the CLI's database, from the environment
     try:
         with services.db.session() as session:
             statuses = sorted(d.status for d in session.scalars(select(Document)))

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..indexer import Indexer, writer_lock
 from ..processes import pid_alive
@@ -52,6 +53,10 @@ class SourceReport:
         return data
 
     @property
+    def store_failures(self) -> int:
+        return sum(1 for e in self.errors if e["stage"] == "store")
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -67,6 +72,14 @@ class CrawlReport:
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "status": self.status,
                 "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total}
+
+    @property
+    def store_failures(self) -> int:
+        """Documents fetched and extracted that the database refused: the run failed, whatever else it did."""
+        return sum(s.store_failures for s in self.sources)
+
+    def first_store_error(self) -> str:
+        return next((e["error"] for s in self.sources for e in s.errors if e["stage"] == "store"), "")
 
 
 class CrawlRunner:
@@ -104,6 +117,8 @@ class CrawlRunner:
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
+            if any(r.store_failures for r in reports):
+                status = "failed"
         except BaseException:
             status = "failed"
             raise
@@ -130,6 +145,12 @@ class CrawlRunner:
 
 
 ACTIVE_RUNS: set[int] = set()  # runs under way in this process
+
+
+def database_error(exc: SQLAlchemyError) -> str:
+    """The driver's own first line (e.g. « integer out of range »), without the statement and its parameters."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(getattr(exc, 'orig', None) or exc).__name__}: {detail[0] if detail else ''}"[:500]
 
 
 def interrupted_runs(session) -> int:
@@ -215,6 +236,9 @@ class SourceCrawl(HubDiscovery):
                 candidate = self.queue.pop(0)
                 try:
                     self._process(candidate)
+                except SQLAlchemyError as exc:  # the database refused it: the run will be reported failed
+                    log.exception("%s: %s not stored", self.source.id, candidate.url)
+                    self._error(candidate.url, "store", database_error(exc))
                 except Exception as exc:  # one failing document never stops its source
                     log.exception("%s: %s", self.source.id, candidate.url)
                     self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")

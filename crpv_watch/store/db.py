@@ -22,7 +22,17 @@ class StoreError(RuntimeError):
     pass
 
 
+def engine_url(url: str) -> str:
+    """``postgresql://…`` (what ``pg_dump`` and every PostgreSQL tool accept) means the psycopg 3 driver, the one
+    installed with crpv-watch; SQLAlchemy would otherwise look for psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    url = engine_url(url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
@@ -51,7 +61,7 @@ class Database:
     """Owns the engine and the session factory for one database URL."""
 
     def __init__(self, url: str):
-        self.url = url
+        self.url = engine_url(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
