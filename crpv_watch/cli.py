@@ -223,6 +223,33 @@ def db_backup(ctx: Context, file: Path):
     click.echo(f"Sauvegarde écrite : {file}")
 
 
+@db.command("copy")
+@click.argument("from_url")
+@click.argument("to_url")
+@pass_ctx
+def db_copy(ctx: Context, from_url: str, to_url: str):
+    """Copy every row from the database FROM_URL into the empty database TO_URL (e.g. SQLite to PostgreSQL).
+
+    The search index is not copied: rebuild it against the new database (`crpv-watch index rebuild`).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store.copy import copy_database
+    from .store.db import StoreError
+
+    try:
+        report = copy_database(from_url, to_url)
+    except StoreError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"copie impossible : {str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}")
+    for table, rows in report.tables.items():
+        if rows:
+            click.echo(f"{table:<20} {rows:>9} lignes")
+    click.echo(f"Copie terminée : {report.rows} lignes. Pointez database_url vers la nouvelle base, puis lancez "
+               "`crpv-watch index rebuild`.")
+
+
 # -- users --------------------------------------------------------------------------------------------------
 @main.group()
 def users():

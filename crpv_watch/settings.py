@@ -74,6 +74,9 @@ class Settings:
     max_depth: int = 3
     crawl_concurrency: int = 4  # hosts crawled in parallel
     max_crawl_delay: float = 60.0  # a robots.txt Crawl-delay beyond this postpones the source's crawl
+    # Several web nodes (PostgreSQL): a node with a name keeps its own search index in its data directory, fed
+    # from its own entries of the database's index queue; "" is the install's main index, written by the worker.
+    node_name: str = ""
     writer_lock_timeout: float = 60.0  # seconds a second writing process (crawl, purge…) waits before failing
     pdf_timeout: float = 60.0
     pdf_memory_mb: int = 1024

@@ -62,8 +62,18 @@ def postgres_cluster():
 
 
 def database_url_for_test() -> str | None:
-    """A fresh, migrated database for one test under --database=postgresql; None (SQLite in the data dir) else."""
-    return postgres_cluster().create_database() if _DATABASE == "postgresql" else None
+    """Under --database=postgresql, the test's PostgreSQL database; None (SQLite in the data dir) else."""
+    if _DATABASE != "postgresql":
+        return None
+    return os.environ.get("CRPV_WATCH_DATABASE_URL") or postgres_cluster().create_database()
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_database(request, monkeypatch):
+    """Under --database=postgresql, one fresh database per test, also in the environment: the commands a test
+    runs (CliRunner, subprocesses) then use the database its services use."""
+    if _DATABASE == "postgresql" and request.node.get_closest_marker("database"):
+        monkeypatch.setenv("CRPV_WATCH_DATABASE_URL", postgres_cluster().create_database())
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def test_db_upgrade_on_postgresql_from_empty_and_each_revision(tmp_path, postgre
     assert "Base de données à jour" in result.output
     db = Database(url)
     with db.session() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
         session.add(Document(id="new", canonical_url=LONG_URL, source_id="s", content_hash="h", simhash=BIG_SIMHASH))
     with db.session() as session:
         assert session.get(Document, "new").simhash == BIG_SIMHASH

@@ -7,7 +7,6 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import fast_settings
 from faulty_server import FaultyServer
 from minisite import MiniSite, article, listing
 from sqlalchemy import select
@@ -36,8 +35,6 @@ def cli(tmp_path, monkeypatch):
         sources.write_text(yaml.safe_dump({"sources": entries}))
         for name, value in {"CRAWL_DELAY": "0", "RETRY_BASE_DELAY": "0", "SECRET_KEY": "x"}.items():
             monkeypatch.setenv(f"CRPV_WATCH_{name}", value)
-        invoke_settings = fast_settings(tmp_path)
-        monkeypatch.setenv("CRPV_WATCH_DATABASE_URL", invoke_settings.database_url)
         runner = CliRunner()
 
         def invoke(*args):

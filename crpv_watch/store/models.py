@@ -74,8 +74,9 @@ class Document(Base):
 
     places: Mapped[list[Place]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                order_by="Place.id")
+    # theme_id breaks ties, so that equal scores come out in one order whatever the database.
     themes: Mapped[list[DocumentTheme]] = relationship(back_populates="document", cascade="all, delete-orphan",
-                                                       order_by="DocumentTheme.score.desc()")
+                                                       order_by="(DocumentTheme.score.desc(), DocumentTheme.theme_id)")
 
     @property
     def searchable(self) -> bool:
@@ -199,10 +200,46 @@ class IndexQueue(Base):
     """
 
     __tablename__ = "index_queue"
+    __table_args__ = (Index("ix_index_queue_node_id", "node", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(String(16), index=True)
     queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whose index the entry is for: "" is the install's main index (the worker's); each other ``IndexNode``
+    # (a web node keeping its own index) gets its own copy of every entry and drains only its own.
+    node: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class IndexNode(Base):
+    """A process keeping its own search index, fed from its entries of ``index_queue`` (see store.coordination)."""
+
+    __tablename__ = "index_nodes"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RuntimeState(Base):
+    """Small records the processes publish for each other: heartbeats, the progress of an index rebuild."""
+
+    __tablename__ = "runtime_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkRequest(Base):
+    """A job the web asked the worker for (a crawl, an index rebuild); deleted by the worker that claims it."""
+
+    __tablename__ = "work_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # crawl | rebuild
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(Base):
