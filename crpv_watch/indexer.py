@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import logging
 import os
 import threading
@@ -48,13 +49,13 @@ def writer_lock(settings, what: str, timeout: float | None = None) -> Iterator[N
 
     if locks.is_postgresql(settings.database_url):
         lock_id = "pg:" + settings.database_url
-        acquire = lambda: _try_advisory(settings.database_url, what)  # noqa: E731
-        holder = lambda: locks.holder(settings.database_url)  # noqa: E731
+        acquire = functools.partial(_try_advisory, settings.database_url, what)
+        holder = functools.partial(locks.holder, settings.database_url)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         lock_id = str((settings.data_dir / LOCK_FILE).resolve())
-        acquire = lambda: _try_flock(lock_id, what)  # noqa: E731
-        holder = lambda: _holder(lock_id)  # noqa: E731
+        acquire = functools.partial(_try_flock, lock_id, what)
+        holder = functools.partial(_holder, lock_id)
     wait = settings.writer_lock_timeout if timeout is None else timeout
     deadline = time.monotonic() + wait
     while not _enter(lock_id, acquire):
@@ -92,7 +93,7 @@ def _try_advisory(url: str, what: str) -> Callable[[], None] | None:
     from .store import locks
 
     conn = locks.try_advisory_lock(url, what)
-    return None if conn is None else (lambda: locks.release(conn))
+    return None if conn is None else functools.partial(locks.release, conn)
 
 
 def _try_flock(path: str, what: str) -> Callable[[], None] | None:

@@ -184,3 +184,24 @@ def test_an_unknown_key_of_the_settings_file_is_an_error(tmp_path, content, key)
         Settings.load(config, env={})
     result = CliRunner().invoke(main, ["--config", str(config), "sources", "list"], env={})
     assert result.exit_code == 2 and f"« {key} »" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_writer_lock_is_an_advisory_lock_on_postgresql(tmp_path, postgres):
+    """Writers on other machines exclude each other through the database, not a file; the busy one is named."""
+    from crpv_watch.indexer import WriterBusy, writer_lock
+    from crpv_watch.store import locks
+
+    settings = fast_settings(tmp_path, database_url=postgres.create_database(), writer_lock_timeout=0.5)
+    other_node = locks.try_advisory_lock(settings.database_url, "crawl (nœud élu)")
+    try:
+        assert locks.try_advisory_lock(settings.database_url, "second") is None
+        with pytest.raises(WriterBusy, match=r"crawl \(nud elu\)"), writer_lock(settings, "purge"):
+            pass
+    finally:
+        locks.release(other_node)
+    with writer_lock(settings, "purge"), writer_lock(settings, "purge (same process)"):
+        assert locks.try_advisory_lock(settings.database_url, "third") is None
+    assert not (settings.data_dir / "writer.lock").exists()
+    third = locks.try_advisory_lock(settings.database_url, "after release")
+    assert third is not None
+    locks.release(third)

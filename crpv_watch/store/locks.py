@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import unicodedata
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
@@ -32,7 +33,9 @@ def try_advisory_lock(url: str, what: str, key: int = WRITER_KEY) -> Connection 
         if not got:
             conn.close()
             return None
-        label = f"crpv-watch pid {os.getpid()}@{socket.gethostname()} : {what}"[:63]
+        label = f"crpv-watch pid {os.getpid()}@{socket.gethostname()} : {what}"
+        # application_name keeps ASCII only (63 bytes): accents are folded rather than turned into "?".
+        label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()[:63]
         conn.execute(text("SELECT set_config('application_name', :label, false)"), {"label": label})
         conn.commit()
         return conn
