@@ -205,3 +205,19 @@ def test_the_writer_lock_is_an_advisory_lock_on_postgresql(tmp_path, postgres):
     third = locks.try_advisory_lock(settings.database_url, "after release")
     assert third is not None
     locks.release(third)
+
+
+def test_nodes_starting_together_migrate_a_new_postgresql_database_once(tmp_path, postgres):
+    """Every process upgrades at start: three at once against an empty database must all succeed."""
+    import os
+    import subprocess
+    import sys
+
+    url = postgres.create_database(migrated=False)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CRPV_WATCH_")},
+           "CRPV_WATCH_DATABASE_URL": url}
+    procs = [subprocess.Popen([sys.executable, "-m", "crpv_watch", "--data-dir", str(tmp_path / f"n{n}"), "db",
+                               "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for n in range(3)]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outputs

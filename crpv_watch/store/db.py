@@ -10,12 +10,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+MIGRATION_LOCK_KEY = 0x63727077  # PostgreSQL advisory lock held while migrating
 
 
 class StoreError(RuntimeError):
@@ -81,6 +82,10 @@ class Database:
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
         with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                # Every process upgrades at start: nodes starting together against a new database must not
+                # create the same tables at once. The lock ends with the migration's transaction.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
