@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, select, text
 
-from .db import Database, StoreError
+from .db import Database, StoreError, head_revision
 from .models import Base
 
 BATCH = 1000  # rows read and written at once: bounded memory whatever the size of the documents table
@@ -21,14 +21,6 @@ class CopyReport:
     @property
     def rows(self) -> int:
         return sum(self.tables.values())
-
-
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    from .db import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def _revision(db: Database) -> str | None:
