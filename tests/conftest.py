@@ -61,17 +61,26 @@ def postgres_cluster():
     return _PG
 
 
-def database_url_for_test() -> str | None:
-    """Under --database=postgresql, the test's PostgreSQL database; None (SQLite in the data dir) else."""
+_TEST_DATABASES: dict[Path, str] = {}  # data directory -> its PostgreSQL database, for the current test
+
+
+def database_url_for_test(data_dir: Path) -> str | None:
+    """Under --database=postgresql, the PostgreSQL database standing for ``data_dir``'s SQLite file (the first
+    data directory of a test gets the one in the environment); None (SQLite in the data dir) otherwise."""
     if _DATABASE != "postgresql":
         return None
-    return os.environ.get("CRPV_WATCH_DATABASE_URL") or postgres_cluster().create_database()
+    if data_dir not in _TEST_DATABASES:
+        env_url = os.environ.get("CRPV_WATCH_DATABASE_URL")
+        claimed = env_url and env_url in _TEST_DATABASES.values()
+        _TEST_DATABASES[data_dir] = env_url if env_url and not claimed else postgres_cluster().create_database()
+    return _TEST_DATABASES[data_dir]
 
 
 @pytest.fixture(autouse=True)
 def _postgresql_database(request, monkeypatch):
-    """Under --database=postgresql, one fresh database per test, also in the environment: the commands a test
-    runs (CliRunner, subprocesses) then use the database its services use."""
+    """Under --database=postgresql, a fresh database per test, also in the environment: the commands a test runs
+    (CliRunner, subprocesses) then use the database its services use."""
+    _TEST_DATABASES.clear()
     if _DATABASE == "postgresql" and request.node.get_closest_marker("database"):
         monkeypatch.setenv("CRPV_WATCH_DATABASE_URL", postgres_cluster().create_database())
 
@@ -87,9 +96,9 @@ def fast_settings(tmp_path: Path, **overrides) -> Settings:
     values = dict(data_dir=tmp_path / "data", crawl_delay=0.0, retry_base_delay=0.0, retry_after_cap=2.0,
                   connect_timeout=3.0, read_timeout=5.0, total_timeout=20.0, secret_key="test-secret",
                   pdf_timeout=20.0)
-    if "database_url" not in overrides:
-        values["database_url"] = database_url_for_test()
     values.update(overrides)
+    if "database_url" not in overrides:
+        values["database_url"] = database_url_for_test(Path(values["data_dir"]))
     return Settings(**values)
 
 
