@@ -11,8 +11,6 @@ from minisite import MiniSite, article, crawl_setup, listing, make_pdf, totals
 from crpv_watch.crawl.sitemaps import normalize_lastmod, parse_sitemap
 from crpv_watch.sources import Source
 
-pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
-
 
 @pytest.fixture
 def server():

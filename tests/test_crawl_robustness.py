@@ -3,15 +3,12 @@ URL, stage and reason; a robots.txt Crawl-delay beyond ``max_crawl_delay`` postp
 
 from __future__ import annotations
 
-import pytest
 from faulty_server import FaultyServer
 from minisite import MiniSite, article, crawl_setup, listing, make_pdf, totals
 from sqlalchemy import select
 
 from crpv_watch.sources import Source
 from crpv_watch.store.models import CrawlError, CrawlRun, CrawlRunSource
-
-pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 
 def test_faulty_routes_are_recorded_and_the_crawl_goes_on(tmp_path):
