@@ -190,7 +190,7 @@ def index_rebuild(ctx: Context):
     _load_sources_or_fail(ctx)
     try:
         with writer_lock(ctx.settings, "index rebuild"):
-            count = rebuild_with_bar(ctx.services)  # also writes DATA_DIR/index-rebuild.json for the web page
+            count = rebuild_with_bar(ctx.services)  # also records its progress for the web page
     except WriterBusy as exc:
         fail(str(exc), code=3)
     click.echo(f"Index reconstruit : {count} documents")

@@ -61,11 +61,6 @@ def get_state(session: Session, key: str) -> dict[str, Any] | None:
     return dict(row.value) if row is not None else None
 
 
-def states(session: Session, prefix: str) -> dict[str, dict[str, Any]]:
-    rows = session.scalars(select(RuntimeState).where(RuntimeState.key.startswith(prefix, autoescape=True)))
-    return {r.key: dict(r.value) for r in rows}
-
-
 # -- index nodes ----------------------------------------------------------------------------------------------
 NODE_EXPIRY = dt.timedelta(days=7)  # a node away longer is forgotten (its queue dropped); it rebuilds on return
 
