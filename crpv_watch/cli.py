@@ -232,8 +232,6 @@ def db_copy(ctx: Context, from_url: str, to_url: str):
 
     The search index is not copied: rebuild it against the new database (`crpv-watch index rebuild`).
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
     from .store.copy import copy_database
     from .store.db import StoreError
 
@@ -241,8 +239,6 @@ def db_copy(ctx: Context, from_url: str, to_url: str):
         report = copy_database(from_url, to_url)
     except StoreError as exc:
         fail(str(exc))
-    except SQLAlchemyError as exc:
-        fail(f"copie impossible : {str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}")
     for table, rows in report.tables.items():
         if rows:
             click.echo(f"{table:<20} {rows:>9} lignes")

@@ -79,3 +79,12 @@ def test_db_copy_refuses_a_source_not_migrated(tmp_path, postgres):
     result = CliRunner().invoke(main, ["db", "copy", f"sqlite:///{tmp_path / 'vide.db'}",
                                        postgres.create_database(migrated=False)], env={})
     assert result.exit_code == 2 and "la base source n'est pas à jour" in result.stderr
+
+
+def test_db_copy_to_an_unreachable_server_is_a_french_error(tmp_path, sqlite_install):
+    from pg_cluster import free_port
+
+    result = CliRunner().invoke(main, ["db", "copy", sqlite_install.settings.database_url,
+                                       f"postgresql://nobody@127.0.0.1:{free_port()}/crpv"], env={})
+    assert result.exit_code == 2 and "Erreur : copie impossible : " in result.stderr
+    assert "Traceback" not in result.output

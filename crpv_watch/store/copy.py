@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .db import Database, StoreError, head_revision
 from .models import Base
@@ -33,6 +34,14 @@ def _revision(db: Database) -> str | None:
 def copy_database(source_url: str, target_url: str, progress: Callable[[str, int], None] | None = None) -> CopyReport:
     """Copy every table of the schema from ``source_url`` to ``target_url`` (migrated first), in one transaction
     on the target. The source must be at the newest migration and the target must hold no data."""
+    try:
+        return _copy(source_url, target_url, progress)
+    except SQLAlchemyError as exc:  # unreachable server, refused password, a row the target refuses…
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StoreError(f"copie impossible : {detail[0] if detail else type(exc).__name__}") from exc
+
+
+def _copy(source_url: str, target_url: str, progress: Callable[[str, int], None] | None) -> CopyReport:
     source, target = Database(source_url), Database(target_url)
     try:
         head = head_revision()
