@@ -85,6 +85,9 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
         raise
     record.update(status="completed", done=count, total=max(total, count), finished=utcnow().isoformat())
     write_progress(services, record)
+    if not services.settings.node_name:  # the main index: the web nodes' own indexes follow (node_index.py)
+        with services.db.session() as session:
+            coordination.next_rebuild_generation(session)
     if on_progress:
         on_progress(count, record["total"])
     return count

@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 
 DRAIN_EVERY = 3.0  # seconds: how soon an editor's hide on one node leaves search on the others
 LOCK_FILE = "node-index.lock"
-BUILT_FILE = "node-index.built"  # the node's name, written once its index was built from the store
+# "<node name>:<rebuild generation>", written once the node's index was built from the store: a rebuild of the
+# main index (« Reconstruire l'index », `crpv-watch index rebuild`) moves the generation on, and every node
+# rebuilds its own index in turn.
+BUILT_FILE = "node-index.built"
 
 
 class NodeIndexer:
@@ -65,10 +68,11 @@ class NodeIndexer:
                 return None
             with self.services.db.session() as session:
                 new = coordination.register_node(session, self.name)
+                wanted = f"{self.name}:{coordination.rebuild_generation(session)}"
             built = data_dir / BUILT_FILE
-            if new or not built.exists() or built.read_text(encoding="utf-8").strip() != self.name:
+            if new or not built.exists() or built.read_text(encoding="utf-8").strip() != wanted:
                 count = self.indexer.rebuild()
-                built.write_text(self.name, encoding="utf-8")
+                built.write_text(wanted, encoding="utf-8")
                 log.info("node %s: index built from the store, %d documents", self.name, count)
                 return count
             return self.indexer.drain()

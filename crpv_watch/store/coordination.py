@@ -95,3 +95,17 @@ def expire_nodes(session: Session, now: dt.datetime | None = None) -> list[str]:
         session.execute(delete(IndexQueue).where(IndexQueue.node.in_(gone)))
         session.execute(delete(IndexNode).where(IndexNode.name.in_(gone)))
     return gone
+
+
+GENERATION_KEY = "index-generation"
+
+
+def rebuild_generation(session: Session) -> int:
+    """How many times the main index was rebuilt from the store: nodes rebuild theirs when it moves on."""
+    return int((get_state(session, GENERATION_KEY) or {}).get("n", 0))
+
+
+def next_rebuild_generation(session: Session) -> int:
+    n = rebuild_generation(session) + 1
+    put_state(session, GENERATION_KEY, {"n": n, "at": utcnow().isoformat()})
+    return n
