@@ -197,7 +197,7 @@ def test_an_unknown_key_of_the_settings_file_is_an_error(tmp_path, content, key)
 
 def test_the_writer_lock_is_an_advisory_lock_on_postgresql(tmp_path, postgres):
     """Writers on other machines exclude each other through the database, not a file; the busy one is named."""
-    from crpv_watch.indexer import WriterBusy, writer_lock
+    from crpv_watch.indexing.writer import WriterBusy, writer_lock
     from crpv_watch.store import locks
 
     settings = fast_settings(tmp_path, database_url=postgres.create_database(), writer_lock_timeout=0.5)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from editors_support import make_app, make_services
 
-from crpv_watch.scheduler import HEARTBEAT_KEY
 from crpv_watch.store import coordination
 from crpv_watch.store.models import utcnow
+from crpv_watch.worker.scheduler import HEARTBEAT_KEY
 
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 

@@ -1,4 +1,4 @@
-"""A web node's own index (crpv_watch/node_index.py), stepped by hand beside the main index: built from the store
+"""A web node's own index (crpv_watch/indexing/node.py), stepped by hand beside the main index: built from the store
 when the node is new, fed from its own queue entries, rebuilt when the main index is rebuilt."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from editors_support import add_document, make_services
 
-from crpv_watch.index_rebuild import rebuild_with_progress
-from crpv_watch.indexer import Indexer
-from crpv_watch.node_index import NodeIndexer
+from crpv_watch.indexing.node import NodeIndexer
+from crpv_watch.indexing.rebuild import rebuild_with_progress
+from crpv_watch.indexing.writer import Indexer
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.services import Services
 from crpv_watch.store import coordination, repo

@@ -19,7 +19,7 @@ import pytest
 from editors_support import EDITOR
 from test_process_models import VENV_BIN, _stop, api_titles, free_port, gunicorn, site, wait_for  # noqa: F401
 
-from crpv_watch.node_index import DRAIN_EVERY
+from crpv_watch.indexing.node import DRAIN_EVERY
 
 TITLE = "Jardins partagés au pied des immeubles"
 LOGIN_LIMIT = 3

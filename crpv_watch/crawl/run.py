@@ -16,12 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-
-from ..indexer import Indexer, writer_lock
+from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
+from ..store.db import database_failure
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
 from . import discover, parse_html, parse_pdf
@@ -147,16 +145,10 @@ class CrawlRunner:
 ACTIVE_RUNS: set[int] = set()  # runs under way in this process
 
 
-def database_error(exc: SQLAlchemyError) -> str:
-    """The driver's own first line (e.g. « integer out of range »), without the statement and its parameters."""
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return f"{type(getattr(exc, 'orig', None) or exc).__name__}: {detail[0] if detail else ''}"[:500]
-
-
 def interrupted_runs(session) -> int:
     """Runs left 'running' by a process that is gone are marked interrupted (their work is kept)."""
     count = 0
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+    for run in repo.running_crawl_runs(session):
         mine = run.pid == os.getpid()
         if (mine and run.id in ACTIVE_RUNS) or (not mine and run.pid and pid_alive(run.pid)):
             continue
@@ -236,12 +228,11 @@ class SourceCrawl(HubDiscovery):
                 candidate = self.queue.pop(0)
                 try:
                     self._process(candidate)
-                except SQLAlchemyError as exc:  # the database refused it: the run will be reported failed
-                    log.exception("%s: %s not stored", self.source.id, candidate.url)
-                    self._error(candidate.url, "store", database_error(exc))
                 except Exception as exc:  # one failing document never stops its source
                     log.exception("%s: %s", self.source.id, candidate.url)
-                    self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
+                    refused = database_failure(exc)  # the database refused it: the run is reported failed
+                    self._error(candidate.url, *(("store", refused) if refused else
+                                                 ("pipeline", f"{type(exc).__name__}: {exc}")))
                 self._emit("document")
             self.report.status = "completed"
         except Exception as exc:  # one failing source never stops the crawl

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .db import Database, StoreError, head_revision
+from .db import Database, StoreError, database_failure, head_revision
 from .models import Base
 
 BATCH = 1000  # rows read and written at once: bounded memory whatever the size of the documents table
@@ -37,8 +37,7 @@ def copy_database(source_url: str, target_url: str, progress: Callable[[str, int
     try:
         return _copy(source_url, target_url, progress)
     except SQLAlchemyError as exc:  # unreachable server, refused password, a row the target refuses…
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise StoreError(f"copie impossible : {detail[0] if detail else type(exc).__name__}") from exc
+        raise StoreError(f"copie impossible : {database_failure(exc)}") from exc
 
 
 def _copy(source_url: str, target_url: str, progress: Callable[[str, int], None] | None) -> CopyReport:

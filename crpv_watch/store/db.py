@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -21,6 +22,16 @@ MIGRATION_LOCK_KEY = 0x63727077  # PostgreSQL advisory lock held while migrating
 
 class StoreError(RuntimeError):
     pass
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """One line for a database error — the driver's own first line (e.g. « integer out of range »), without the
+    statement and its parameters — or None when ``exc`` is something else."""
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    cause = getattr(exc, "orig", None) or exc
+    detail = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {detail[0] if detail else ''}"[:500]
 
 
 def engine_url(url: str) -> str:
