@@ -29,7 +29,7 @@ def crawl(ctx: Context, source_ids, as_json: bool):
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     if report.store_failures:  # never a success that stored nothing
         fail(f"collecte n° {report.run_id} en échec : {report.store_failures} document(s) refusé(s) par la base "
-             f"de données ({report.first_store_error()})", code=1)
+             f"de données ({report.first_store_error()})", code=4)
 
 
 
