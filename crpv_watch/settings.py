@@ -22,7 +22,8 @@ TEMPLATES_DIR = next((d for d in (Path(__file__).resolve().parent / "templates",
                       if d.is_dir()), PROJECT_ROOT / "templates")
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 ENV_PREFIX = "CRPV_WATCH_"
-SECRET_FIELDS = {"secret_key", "mail_url", "database_url"}
+SEARCH_BACKENDS = ("whoosh", "postgresql")
+SECRET_FIELDS = {"secret_key", "mail_url", "database_url", "database_read_url"}
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,9 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "var"
     index_dir: Path | None = None  # default: PROJECT_ROOT/index when data_dir is the default, else data_dir/index
     database_url: str | None = None  # default: sqlite:///<data_dir>/crpv-watch.db
+    # Read-only web nodes may search a replica; writes (and everything else) use database_url. Default: the same.
+    database_read_url: str | None = None
+    search_backend: str = "whoosh"  # "whoosh" (embedded, index_dir) or "postgresql" (in database_url's tables)
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     themes_path: Path = PACKAGE_DATA / "themes.yaml"
     doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
@@ -106,6 +110,10 @@ class Settings:
             self.database_url = f"sqlite:///{self.data_dir / 'crpv-watch.db'}"
         if not self.mail_url:
             self.mail_url = f"maildir://{self.data_dir / 'mail'}"
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise SettingsError(f"search_backend: {self.search_backend!r} is not one of {', '.join(SEARCH_BACKENDS)}")
+        if self.search_backend == "postgresql" and not self.database_url.startswith("postgresql"):
+            raise SettingsError("search_backend = \"postgresql\" needs a PostgreSQL database_url")
 
     @property
     def secret(self) -> str:
