@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -43,6 +44,7 @@ def _engine(url_or_engine):
 class PgSearchEngine:
     needs_rebuild = False
     generation_dir = None
+    context_ttl = 30.0  # seconds a node keeps the facet values a query's ``theme:…`` is resolved against
 
     def __init__(self, database, labels: Callable[[str, str], str] | None = None,
                  text_for: Callable[[list[str]], dict[str, str]] | None = None, synonyms: Synonyms | None = None,
@@ -57,6 +59,7 @@ class PgSearchEngine:
         self.synonyms = synonyms if synonyms is not None else Synonyms.from_themes_file()
         self.reference_date: dt.date | None = None
         self.schema = pg_terms.parsing_schema()
+        self._cached_context: tuple[float, QueryContext] | None = None
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -76,6 +79,7 @@ class PgSearchEngine:
         with self._write.begin() as conn:
             for start in range(0, len(batch), BATCH):
                 self._write_batch(conn, batch[start:start + BATCH])
+        self._cached_context = None
         return len(batch)
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -99,13 +103,16 @@ class PgSearchEngine:
                     batch = {}
             self._write_batch(conn, list(batch.values()))
             count += len(batch)
+        self._cached_context = None
         return count
 
     def set_synonyms(self, synonyms: Synonyms) -> None:
         self.synonyms = synonyms
+        self._cached_context = None
 
     def refresh(self) -> None:
-        """Nothing to follow: every node reads the same table."""
+        """Every node reads the same tables: only the facet values a query resolves against are read again."""
+        self._cached_context = None
 
     def close(self) -> None:
         for engine in dict.fromkeys(self._owned):
@@ -118,6 +125,13 @@ class PgSearchEngine:
             return fulltext.count(conn)
 
     def _context(self, conn) -> QueryContext:
+        """Synonyms and the facet values present (for ``theme:logement``), read again every ``context_ttl`` s."""
+        now = time.monotonic()
+        if self._cached_context is None or now - self._cached_context[0] >= self.context_ttl:
+            self._cached_context = (now, self._read_context(conn))
+        return self._cached_context[1]
+
+    def _read_context(self, conn) -> QueryContext:
         values = {}
         for name, column in FACET_FIELDS.items():
             present = fulltext.facet_values_present(conn, column)
