@@ -11,6 +11,7 @@ condition tree for ``store/fulltext.py``: text parts as ``tsquery`` texts, facet
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,6 +25,8 @@ from .schema import FACET_FIELDS, date_number
 WEIGHTS = {"title": "A", "summary": "B", "body": "C", "title_exact": "D"}
 EXACT_MARK = "="
 MAX_POSITION = 16_383  # PostgreSQL's limit: later words keep this position (matched, not in phrases)
+MAX_LEXEME_BYTES = 2_046  # PostgreSQL refuses longer words ("word is too long"): such tokens are not words
+MAX_WORD_CHARS = 100  # words kept in search_words (fuzzy terms, corrections; its index has a size limit)
 FIELD_GAP = 100
 FACET_COLUMNS = set(FACET_FIELDS.values())
 
@@ -39,6 +42,8 @@ def _positions(analyzer, text: str, start: int, out: dict[str, list[int]], mark:
     """Adds the terms of ``text`` at ``start`` + their positions; returns the next free position."""
     last = start
     for token in analyzer(text, positions=True):
+        if len((mark + token.text).encode("utf-8")) > MAX_LEXEME_BYTES:
+            continue
         pos = min(MAX_POSITION, start + token.pos + 1)
         out[mark + token.text].append(pos)
         last = max(last, pos)
@@ -62,7 +67,7 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
     stems: set[str] = set()
     for weight, terms in by_weight:
         if weight != WEIGHTS["title_exact"]:
-            stems.update(terms)
+            stems.update(t for t in terms if len(t) <= MAX_WORD_CHARS)
         for term, positions in terms.items():
             kept = sorted(set(positions))[:255]  # PostgreSQL keeps at most 256 positions per lexeme
             parts.append(lexeme(term) + ":" + ",".join(f"{p}{weight}" for p in kept))
@@ -71,18 +76,19 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
 
 def spell_words(doc: IndexDocument) -> Counter:
     """The unstemmed words of the title and summary with their occurrences (the vocabulary of suggestions)."""
-    return Counter(t.text for t in _unstemmed(f"{doc.title or ''}\n{doc.summary or ''}"))
+    return Counter(t.text for t in _unstemmed(f"{doc.title or ''}\n{doc.summary or ''}")
+                   if len(t.text) <= MAX_WORD_CHARS)
 
 
 def row(doc: IndexDocument, terms: str) -> dict:
     """The ``search_documents`` row of a document (``terms``: its tsvector literal)."""
-    def ids(values) -> list[str]:
-        return sorted({v.strip() for v in values or [] if v and v.strip()})
+    def ids(values) -> list[str]:  # in the document's order, as the Whoosh engine stores them
+        return list(dict.fromkeys(v.strip() for v in values or [] if v and v.strip()))
 
     return {
-        "id": doc.id, "url": doc.url or "", "title": doc.title or "", "summary": doc.summary or "",
+        "id": doc.id, "url": _text(doc.url), "title": _text(doc.title), "summary": _text(doc.summary),
         "themes": ids(doc.themes), "pillars": ids(doc.pillars), "centre": ids([doc.centre]),
-        "region": [v for v in dict.fromkeys(v.strip() for v in doc.region or [] if v and v.strip())],
+        "region": ids(doc.region),
         "departments": ids(getattr(doc, "departments", None)), "qpvs": ids(getattr(doc, "qpvs", None)),
         "type": ids([doc.doctype]), "year": [str(doc.published.year)] if doc.published else [],
         "language": ids([doc.language]),
@@ -93,9 +99,12 @@ def row(doc: IndexDocument, terms: str) -> dict:
     }
 
 
-def _json(value) -> str:
-    import json
+def _text(value: str | None) -> str:
+    """PostgreSQL text cannot hold NUL characters (PDF text sometimes does)."""
+    return (value or "").replace("\x00", "")
 
+
+def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
