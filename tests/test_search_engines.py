@@ -1,6 +1,6 @@
 """Engine contract: the Whoosh engine and the PostgreSQL engine (``search_backend = "postgresql"``) over the
 demo judged set give the same documents, totals and facet counts for the same requests, and relevance figures
-within 0.02 of each other. The PostgreSQL engine runs on a throwaway cluster (tests/pg_cluster.py)."""
+within 0.02 of each other. The PostgreSQL engine runs on the tests' throwaway cluster (tests/pg_cluster.py)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,10 @@ def corpus():
 
 @pytest.fixture(scope="module")
 def cluster():
-    from pg_cluster import PgCluster, PostgresUnavailable
+    """The session's throwaway PostgreSQL cluster (tests/conftest.py), skipped with the reason when there is none."""
+    from conftest import postgres_cluster
 
-    try:
-        started = PgCluster().start()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    yield started
-    started.stop()
+    return postgres_cluster()
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +207,8 @@ def test_the_setting_selects_the_engine_and_the_api_answers_alike(tmp_path, clus
         fast_settings(tmp_path / "x", search_backend="postgresql", database_url="sqlite:///x.db")
     with pytest.raises(SettingsError):
         fast_settings(tmp_path / "y", search_backend="elastic")
+    with pytest.raises(SettingsError):
+        fast_settings(tmp_path / "z", search_backend="postgresql", database_url=cluster.url(), node_name="a")
 
 
 def test_reads_go_to_the_read_database(cluster, corpus):

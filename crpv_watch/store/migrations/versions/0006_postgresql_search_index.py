@@ -5,7 +5,7 @@ indexes: the ``tsvector`` for ``@@``, the facet arrays for ``&&``, and a text-pa
 fuzzy terms and spelling corrections. SQLite installs search with Whoosh: nothing is created there.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-07 01:45:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
