@@ -23,7 +23,8 @@ TEMPLATES_DIR = next((d for d in (Path(__file__).resolve().parent / "templates",
                       if d.is_dir()), PROJECT_ROOT / "templates")
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 ENV_PREFIX = "CRPV_WATCH_"
-SECRET_FIELDS = {"secret_key", "mail_url", "database_url"}
+SEARCH_BACKENDS = ("whoosh", "postgresql")
+SECRET_FIELDS = {"secret_key", "mail_url", "database_url", "database_read_url"}
 # CRPV_WATCH_… variables that are not settings fields but are read elsewhere (the config file's path, command
 # options, the demo's fonts, the tests' resources).
 OTHER_ENV = {"CONFIG", "NEW_PASSWORD", "EDITOR", "DEJAVU_DIR", "SHARED", "CHROMIUM"}
@@ -41,6 +42,9 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "var"
     index_dir: Path | None = None  # default: PROJECT_ROOT/index when data_dir is the default, else data_dir/index
     database_url: str | None = None  # default: sqlite:///<data_dir>/crpv-watch.db
+    # Read-only web nodes may search a replica; writes (and everything else) use database_url. Default: the same.
+    database_read_url: str | None = None
+    search_backend: str = "whoosh"  # "whoosh" (embedded, index_dir) or "postgresql" (in database_url's tables)
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     themes_path: Path = PACKAGE_DATA / "themes.yaml"
     doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
@@ -115,6 +119,14 @@ class Settings:
             self.database_url = f"sqlite:///{self.data_dir / 'crpv-watch.db'}"
         if not self.mail_url:
             self.mail_url = f"maildir://{self.data_dir / 'mail'}"
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise SettingsError(f"search_backend: {self.search_backend!r} is not one of {', '.join(SEARCH_BACKENDS)}")
+        if self.search_backend == "postgresql" and not self.database_url.startswith("postgresql"):
+            raise SettingsError("search_backend = \"postgresql\" needs a PostgreSQL database_url")
+        if self.search_backend == "postgresql" and self.node_name:
+            # Every node reads the index in the database: a node's own index would only be written, never read.
+            raise SettingsError("node_name names a web node's own Whoosh index: leave it empty with "
+                                "search_backend = \"postgresql\"")
 
     @property
     def secret(self) -> str:
