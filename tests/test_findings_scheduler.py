@@ -78,7 +78,7 @@ def test_upkeep_keeps_its_period_while_twelve_slow_crawls_run(tmp_path):
                 ages = []
                 end = time.monotonic() + 2.5 * HEARTBEAT_EVERY
                 while time.monotonic() < end:
-                    beat = heartbeat(svc.settings)
+                    beat = heartbeat(svc)
                     ages.append(beat.get("age_seconds", 1e9))
                     assert beat["status"] == "ok", beat
                     time.sleep(1)

@@ -1,7 +1,7 @@
 """``/healthz``: is the database answering, is the index readable, is the crawling process alive?
 
-The crawling process (``run`` or ``worker``) writes a heartbeat file every few seconds; a heartbeat older than
-``STALE_AFTER`` means the schedule, the crawls and the index writer stopped. No heartbeat at all is reported as
+The crawling process (``run`` or ``worker``) writes a heartbeat to the database every few seconds, so that web
+nodes on other machines read it too; a heartbeat older than ``STALE_AFTER`` means the schedule, the crawls and the index writer stopped. No heartbeat at all is reported as
 ``absent`` without failing the check: ``serve`` alone (a reader beside a worker on another host, or a site
 without crawling) is a legitimate set-up. The database and the index are checked by writing (a committed row,
 a 64 KiB file beside the index): a full disk or a read-only database answers reads but not writes. Answers 200
@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import tempfile
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from ..store import failures, ratelimit, repo
+from ..store import coordination, failures, ratelimit, repo
 from ..store.models import utcnow
-from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
+from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_KEY
 from .filters import services
 
 bp = Blueprint("health", __name__)
@@ -30,13 +29,17 @@ bp = Blueprint("health", __name__)
 STALE_AFTER = dt.timedelta(seconds=HEARTBEAT_EVERY * 6)
 
 
-def heartbeat(settings) -> dict:
+def heartbeat(svc) -> dict:
     try:
-        data = json.loads((Path(settings.data_dir) / HEARTBEAT_FILE).read_text(encoding="utf-8"))
+        with svc.db.session() as session:
+            data = coordination.get_state(session, HEARTBEAT_KEY)
+        if data is None:
+            return {"status": "absent"}
         at = dt.datetime.fromisoformat(data["at"])
-    except FileNotFoundError:
-        return {"status": "absent"}
-    except (OSError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
+        return {"status": "error"}
+    except Exception:  # the database: check() reports it on its own line
+        current_app.logger.exception("healthz: heartbeat")
         return {"status": "error"}
     age = (utcnow() - at).total_seconds()
     return {"status": "ok" if age <= STALE_AFTER.total_seconds() else "stale", "age_seconds": round(age, 1),
@@ -81,7 +84,7 @@ def check() -> tuple[dict, bool]:
     out: dict = {}
     _part(out, "database", lambda: _database_writable(svc))
     _part(out, "index", lambda: (_index_writable(svc.settings), {"documents": svc.engine.count()})[1])
-    out["scheduler"] = heartbeat(svc.settings)
+    out["scheduler"] = heartbeat(svc)
     failing = [k for k in ("database", "index") if out[k]["status"] != "ok"]
     if out["scheduler"]["status"] not in ("ok", "absent"):
         failing.append("scheduler")

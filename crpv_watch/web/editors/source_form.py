@@ -160,10 +160,6 @@ class SourceForm(FlaskForm):
         return (self.homepage.data or "").strip() != source.homepage or lines(self.feeds.data) != source.feeds \
             or lines(self.start_urls.data) != source.start_urls
 
-    def validate_start_urls(self, field) -> None:
-        if self.enabled.data and not lines(self.feeds.data) and not lines(field.data):
-            raise ValidationError("Une source activée a besoin d'au moins un flux ou une page de liste.")
-
 
 def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
     """The form as ``Source`` values (the order of ``KNOWN_KEYS``)."""
