@@ -17,6 +17,8 @@ from crpv_watch.sources.write import refresh_if_changed, remember_stamp
 from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
 from crpv_watch.worker.scheduler import sync_crawl_jobs
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
 <link>{base}/</link><description>d</description>
 <item><title>Jardins partagés au pied des immeubles</title><link>{base}/doc/1</link></item>

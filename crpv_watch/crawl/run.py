@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
+from ..store.db import database_failure
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
 from . import discover, parse_html, parse_office, parse_pdf
@@ -50,6 +51,10 @@ class SourceReport:
         return data
 
     @property
+    def store_failures(self) -> int:
+        return sum(1 for e in self.errors if e["stage"] == "store")
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -65,6 +70,14 @@ class CrawlReport:
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "status": self.status,
                 "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total}
+
+    @property
+    def store_failures(self) -> int:
+        """Documents fetched and extracted that the database refused: the run failed, whatever else it did."""
+        return sum(s.store_failures for s in self.sources)
+
+    def first_store_error(self) -> str:
+        return next((e["error"] for s in self.sources for e in s.errors if e["stage"] == "store"), "")
 
 
 class CrawlRunner:
@@ -102,6 +115,8 @@ class CrawlRunner:
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
+            if any(r.store_failures for r in reports):
+                status = "failed"
         except BaseException:
             status = "failed"
             raise
@@ -215,7 +230,9 @@ class SourceCrawl(HubDiscovery):
                     self._process(candidate)
                 except Exception as exc:  # one failing document never stops its source
                     log.exception("%s: %s", self.source.id, candidate.url)
-                    self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
+                    refused = database_failure(exc)  # the database refused it: the run is reported failed
+                    self._error(candidate.url, *(("store", refused) if refused else
+                                                 ("pipeline", f"{type(exc).__name__}: {exc}")))
                 self._emit("document")
             self.report.status = "completed"
         except Exception as exc:  # one failing source never stops the crawl
