@@ -81,7 +81,6 @@ class Stop(Exception):
 
 
 STAGED_PREFIX = "crpv-digest-"
-PLACEHOLDER_PATH = "/abonnement/lien-d-apercu"  # the inert link of previews (web/subscriptions.py explains it)
 
 
 def staged_name(digest_id: int) -> str:
@@ -163,7 +162,7 @@ class DigestSender:
     def placeholder_links(self) -> dict[str, str]:
         """What previews show instead of the subscriber's links: whoever reads a preview (an editor) must not
         get a working manage or unsubscribe token, which would let them act as the subscriber."""
-        inert = f"{self.settings.base_url.rstrip('/')}{PLACEHOLDER_PATH}"
+        inert = urls.absolute(self.settings.base_url, urls.preview_placeholder())
         return {"manage_url": inert, "unsubscribe_url": inert}
 
     def links(self, sub: Subscriber) -> dict[str, str]:
