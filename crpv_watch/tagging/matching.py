@@ -24,6 +24,9 @@ _HYPHENS = str.maketrans({"-": " ", "\u2010": " ", "\u2011": " "})
 _CAPITAL_TOKEN = re.compile(r"(?<![\w&])[A-Z][\w&]*(?:[-/][\w&]+)*\+?")
 
 
+# Shortest acronym also matched in mixed case ("Caf"): two letters ("Qp") would be common words.
+MIXED_CASE_MIN = 3
+
 # Function words whose loss inside a phrase does not change its meaning ("accès à l'emploi").
 _GLUE = frozenset("de des du la le les à au aux et en un une pour par sur dans avec ou entre".split())
 
@@ -83,14 +86,16 @@ class PhraseIndex:
 
     def __init__(self) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], Hashable]]] = {}
-        self._literal: list[tuple[re.Pattern, Hashable]] = []
+        # (a word the text must contain, pattern, key): a substring test skips most patterns without a regex run.
+        self._literal: list[tuple[str, re.Pattern, Hashable]] = []
 
     def add(self, phrase: str, key: Hashable, literal: bool = False) -> bool:
         """Index ``phrase``; ``literal`` forces matching as written (folded), as ``is_literal`` phrases are."""
         if literal or is_literal(phrase):
             words = [re.escape(w) for w in re.split(r"[\s\-]+", fold(phrase).strip()) if w]
             pattern = re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)")
-            self._literal.append((pattern, key))
+            needle = max(re.split(r"[\s\-]+", fold(phrase).strip()), key=len)
+            self._literal.append((needle, pattern, key))
             return True
         variants = phrase_variants(phrase)
         for terms in variants:
@@ -115,7 +120,9 @@ class PhraseIndex:
 
     def find_literal(self, folded_text: str) -> Iterator[Hashable]:
         """One key per occurrence of a phrase matched as written (``folded_text`` = ``fold(text)``)."""
-        for pattern, key in self._literal:
+        for needle, pattern, key in self._literal:
+            if needle not in folded_text:
+                continue
             for _ in pattern.finditer(folded_text):
                 yield key
 
@@ -138,6 +145,12 @@ class AcronymIndex:
             if token in keys:
                 yield from keys[token]
                 continue
+            # Centres write many acronyms as words: "Clas", "Réaap", "Caf", "Civ" for CLAS, REAAP, CAF, CIV.
+            if len(token) >= MIXED_CASE_MIN and token[1:].islower():
+                upper = fold(token).upper()
+                if upper in keys:
+                    yield from keys[upper]
+                    continue
             # "QPV-2024", "ANRU/NPNRU", "REP+" unknown but "REP" known: look at the parts.
             for part in re.split(r"[-/]", token.rstrip("+")):
                 if part in keys:
