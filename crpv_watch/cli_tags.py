@@ -54,11 +54,11 @@ def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
 def tags_recompute(ctx: Context, dry_run: bool):
     """Re-tag every stored document with the current thesaurus (editors' overrides still win)."""
     from .tagging.overrides import recompute
-    from .tagging.tagger import Tagger
 
     sources = _load_sources_or_fail(ctx)
     defaults = {s.id: tuple(s.themes) for s in sources}
-    tagger = Tagger(ctx.services.vocabulary)
+    tagger = ctx.services.tagger
+    click.echo(f"Étiquetage : {tagger.describe()}.")
     with ctx.services.db.session() as session:
         report = recompute(session, lambda doc, themes: tagger.tag(doc, default_themes=themes),
                            lambda source_id: defaults.get(source_id, ()), dry_run=dry_run)
@@ -80,6 +80,69 @@ def tags_recompute(ctx: Context, dry_run: bool):
         click.echo("Essai à blanc : rien n'a été modifié.")
         return
     _drain(ctx)
+
+
+FIGURE_KEYS = (("theme_micro_f1", "thèmes F1"), ("type_accuracy", "types justes"), ("type_unqualified", "à qualifier"))
+SPLIT_LABELS = {"real-test": "textes réels, sites de test", "own-test": "jeu du projet, test",
+                "real": "textes réels (dev)", "own": "jeu du projet (entraînement)"}
+
+
+def _figures(summary: dict | None) -> str:
+    if not summary:
+        return "—"
+    return " ; ".join(f"{label} {summary[key]:.3f}" if isinstance(summary[key], float) else f"{label} {summary[key]}"
+                      for key, label in FIGURE_KEYS)
+
+
+@tags.command("train")
+@click.option("--force", is_flag=True, help="Install the new model even when it does not beat the one in use.")
+@pass_ctx
+def tags_train(ctx: Context, force: bool):
+    """Train the learned part from the labelled texts and the editors' corrections; install it if it is better.
+
+    Deterministic and offline: the same data gives the same file (DATA_DIR/tagging-model.json).
+    """
+    from .tagging.retrain import run_training
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        fail("scikit-learn manque : installez les dépendances du projet (pip install -e .).", code=1)
+    click.echo(f"En service : {ctx.services.tagger.describe()}.")
+    click.echo("Entraînement (validation croisée par site, quelques minutes)…")
+    outcome = run_training(ctx.services, force=force, user="cli")
+    report = outcome.report
+    click.echo("Appris sur : " + ", ".join(f"{SPLIT_LABELS.get(k, k)} {n}" for k, n in sorted(report["trained_on"].items())))
+    for corpus, figs in sorted(report["cross_validation"].items()):
+        click.echo(f"Validation croisée, {SPLIT_LABELS.get(corpus, corpus)} : règles {_figures(figs['rules'])} | "
+                   f"règles + modèle {_figures(figs['combined'])}")
+    for split, figs in sorted(report["held_out"].items()):
+        click.echo(f"{SPLIT_LABELS.get(split, split)} (réservés) :")
+        click.echo(f"  avant (en service)  {_figures(figs['avant'])}")
+        click.echo(f"  règles seules       {_figures(figs['règles'])}")
+        click.echo(f"  après (nouveau)     {_figures(figs['après'])}")
+    click.echo(f"Modèle {outcome.reason}.")
+
+
+@tags.command("status")
+@pass_ctx
+def tags_status(ctx: Context):
+    """Say whether the tagger runs on rules alone or with a learned model, and from what it learned."""
+    from .store.examples import count_examples
+    from .tagging.retrain import last_report, model_info
+
+    click.echo(f"Étiquetage : {ctx.services.tagger.describe()}.")
+    info = model_info(ctx.services.settings)
+    if info is None:
+        click.echo("Aucun modèle appris : construisez-le avec « crpv-watch tags train ».")
+    else:
+        click.echo("Appris sur : " + ", ".join(f"{SPLIT_LABELS.get(k, k)} {n}"
+                                               for k, n in sorted(info.get("trained_on", {}).items())))
+    with ctx.services.db.session() as session:
+        click.echo(f"Exemples des éditeurs (corrections et vérifications) : {count_examples(session)}.")
+    report = last_report(ctx.services.settings)
+    if report:
+        click.echo(f"Dernier entraînement : {report.get('finished', '?')} — {report.get('reason', '')}.")
 
 
 def _drain(ctx: Context) -> None:

@@ -77,9 +77,7 @@ class CrawlRunner:
         self.progress = progress or (lambda *_: None)
         self.indexer = Indexer(services)
         self.store_lock = threading.Lock()  # the store stage, one document at a time (see SourceCrawl._process)
-        from ..tagging.tagger import Tagger
-
-        self.tagger = Tagger(services.vocabulary)
+        self.tagger = services.tagger  # rules + learned model when one is installed (logged)
 
     def run(self, source_ids: list[str] | None = None) -> CrawlReport:
         sources = self._select(source_ids)

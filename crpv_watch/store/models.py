@@ -124,6 +124,28 @@ class TagOverride(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class TagExample(Base):
+    """A labelled example from an editor: the document as the tagger saw it and the labels the editor settled
+    (after a correction, or a confirmation « vérifié » in the review queue). ``crpv-watch tags train`` learns from
+    these rows; they outlive the document (no foreign key), so a purge does not erase what editors taught."""
+
+    __tablename__ = "tag_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(64), unique=True)  # one example per document: the latest
+    source_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    url: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")  # the start of the text (the tagger reads no further)
+    content_type: Mapped[str] = mapped_column(String(100), default="text/html")
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    doctype: Mapped[str] = mapped_column(String(40), default="")  # "" while still « à qualifier »
+    origin: Mapped[str] = mapped_column(String(20), default="")  # cli | form | review
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 

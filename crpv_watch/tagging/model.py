@@ -172,7 +172,10 @@ def load_tagger(vocabulary: Vocabulary, model_path: Path | None = None, use_mode
     if use_model and model_path is None:
         from ..settings import Settings
 
-        model_path = model_path_for(Settings.load())
+        try:
+            model_path = model_path_for(Settings.load())
+        except Exception:  # a broken configuration: the rules still work
+            model_path = None
     if not use_model or model_path is None or not model_path.is_file():
         log.info("tagging: rules only (no learned model at %s; build one with `crpv-watch tags train`)",
                  model_path)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..items import ExtractedDocument, Tags
 from ..store import repo
+from ..store.examples import record_example
 from ..store.ingest import retag
 from ..store.models import AuditLog, Document, TagOverride
 from .thesaurus import Vocabulary
@@ -42,8 +43,10 @@ class OverrideResult:
 
 
 def set_tags(session: Session, doc_id: str, vocabulary: Vocabulary, *, add: Iterable[str] = (),
-             remove: Iterable[str] = (), doctype: str | None = None, user_email: str = "") -> OverrideResult:
-    """Record an editor's correction of one document, apply it, and queue the index update."""
+             remove: Iterable[str] = (), doctype: str | None = None, user_email: str = "",
+             origin: str = "cli") -> OverrideResult:
+    """Record an editor's correction of one document, apply it, keep the result as a labelled example for
+    ``tags train`` (``origin``: cli, form or review), and queue the index update."""
     add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
     doc = repo.get_document(session, doc_id)
     if doc is None:
@@ -69,6 +72,7 @@ def set_tags(session: Session, doc_id: str, vocabulary: Vocabulary, *, add: Iter
     after = snapshot(doc)
     session.add(AuditLog(user_email=user_email, action="document.tags", target=doc.id, before=before,
                          after={**after, "overrides": [{"action": r.action, "value": r.value} for r in rows]}))
+    record_example(session, doc, origin, user_email)
     repo.enqueue_index(session, [doc.id])
     return OverrideResult(doc.id, before, after)
 

@@ -12,11 +12,13 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import object_session
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import audit
 from ..store import repo, workspace
+from ..store.examples import record_example
 from .auth import login_required
 from .editors import ActionForm, user_email
 from .filters import services
@@ -163,6 +165,8 @@ def feature(doc_id: str):
 def reviewed(doc_id: str):
     def apply(doc):
         doc.meta = {**(doc.meta or {}), "reviewed": True}
+        if doc.doctype != "a_qualifier":  # a confirmed document is a labelled example for `tags train`
+            record_example(object_session(doc), doc, "review", user_email())
 
     _change(doc_id, "document.reviewed", apply)
     flash("Document marqué comme vérifié : il quitte la file à revoir.", "success")
