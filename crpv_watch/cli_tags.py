@@ -54,14 +54,23 @@ def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
 def tags_recompute(ctx: Context, dry_run: bool):
     """Re-tag every stored document with the current thesaurus (editors' overrides still win)."""
     from .tagging.overrides import recompute
+    from .tagging.sections import section_hints
 
     sources = _load_sources_or_fail(ctx)
-    defaults = {s.id: tuple(s.themes) for s in sources}
+    by_id = {s.id: s for s in sources}
     tagger = ctx.services.tagger
     click.echo(f"Étiquetage : {tagger.describe()}.")
+
+    def tag(doc, source_id):
+        source = by_id.get(source_id)
+        if source is None:
+            return tagger.tag(doc)
+        # Feed categories are not kept in the store: URL prefixes and breadcrumbs apply again, categories not.
+        hints = section_hints(source.sections, doc.url, doc.meta.get("breadcrumb") or [])
+        return tagger.tag(doc, default_themes=tuple(source.themes), sections=hints)
+
     with ctx.services.db.session() as session:
-        report = recompute(session, lambda doc, themes: tagger.tag(doc, default_themes=themes),
-                           lambda source_id: defaults.get(source_id, ()), dry_run=dry_run)
+        report = recompute(session, tag, dry_run=dry_run)
     label = ctx.services.vocabulary.theme_label
     verb = "changeraient" if dry_run else "ont changé"
     click.echo(f"{report.examined} documents examinés ; {len(report.changes)} {verb} de thèmes, type ou territoire"

@@ -316,4 +316,27 @@ def parse_html(url: str, body: bytes, encoding: str | None) -> ParsedPage:
 
     next_page = next_page or text_next or symbol_next or _numbered_next(soup, base, page_self)
     return ParsedPage(url=url, html=html, title=title, canonical_url=canonical, noindex=noindex, nofollow=nofollow,
-                      links=links, feed_links=feed_links, next_page=next_page)
+                      links=links, feed_links=feed_links, next_page=next_page, breadcrumb=breadcrumb_labels(soup))
+
+
+_BREADCRUMB = re.compile(r"breadcrumb|ariane", re.I)
+
+
+def breadcrumb_labels(soup: BeautifulSoup) -> list[str]:
+    """The labels of the page's breadcrumb ("Accueil › Ressources › Fiches expérience"), for the source's
+    ``sections:``: schema.org BreadcrumbList, an element whose class or id says breadcrumb / (fil d')ariane, or a
+    nav labelled so."""
+    trail = soup.find(attrs={"itemtype": re.compile(r"BreadcrumbList", re.I)})
+    if trail is None:
+        trail = soup.find(lambda t: isinstance(t, Tag) and (
+            any(_BREADCRUMB.search(c) for c in t.get("class") or []) or _BREADCRUMB.search(t.get("id") or "")
+            or (t.name == "nav" and _BREADCRUMB.search(t.get("aria-label") or ""))))
+    if trail is None:
+        return []
+    items = trail.find_all("li") or trail.find_all(["a", "span"])
+    labels = []
+    for item in items:
+        label = _norm_text(item.get_text(" ")).strip(" >›»/|")
+        if label and len(label) <= 120 and label not in labels:
+            labels.append(label)
+    return labels[:10]

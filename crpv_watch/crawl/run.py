@@ -23,6 +23,7 @@ from ..processes import pid_alive
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
+from ..tagging.sections import section_hints
 from . import discover, parse_html, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher
@@ -296,7 +297,9 @@ class SourceCrawl(HubDiscovery):
         if not extracted.text.strip():
             return self._skip("no text")
         try:
-            tags = self.runner.tagger.tag(extracted, default_themes=self.source.themes)
+            hints = section_hints(self.source.sections, c.url, extracted.meta.get("breadcrumb") or [],
+                                  c.entry.categories if c.entry else [])
+            tags = self.runner.tagger.tag(extracted, default_themes=self.source.themes, sections=hints)
         except Exception as exc:
             return self._error(c.url, "tag", f"{type(exc).__name__}: {exc}")
         # Serialised: sources run in parallel, and "is this text already known?" then "insert" must not
@@ -331,6 +334,8 @@ class SourceCrawl(HubDiscovery):
             return None
         extracted = extract_html(page, c.entry)
         extracted.url = c.url
+        if page.breadcrumb:
+            extracted.meta["breadcrumb"] = page.breadcrumb
         if page.nofollow or "nofollow" in robots_header:
             extracted.attachments = []  # not to be followed, now or when the page is found unchanged
         self._follow(c, extracted.attachments)

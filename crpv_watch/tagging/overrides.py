@@ -120,11 +120,11 @@ def extracted_from(doc: Document) -> ExtractedDocument:
     url = doc.places[0].url if doc.places else doc.canonical_url
     return ExtractedDocument(url=url, canonical_url=doc.canonical_url, title=doc.title or "", text=doc.text or "",
                              content_type=doc.content_type, summary=doc.summary or "", published=doc.published,
-                             author=doc.author or "", language=doc.language, pages=doc.pages)
+                             author=doc.author or "", language=doc.language, pages=doc.pages,
+                             meta={"breadcrumb": list((doc.meta or {}).get("breadcrumb") or [])})
 
 
-def recompute(session: Session, tag: Callable[[ExtractedDocument, tuple[str, ...]], Tags],
-              default_themes: Callable[[str], tuple[str, ...]], *, dry_run: bool = False,
+def recompute(session: Session, tag: Callable[[ExtractedDocument, str], Tags], *, dry_run: bool = False,
               batch: int = 200) -> RecomputeReport:
     """Re-tag every stored document (overrides replayed), queue the changed ones for indexing.
 
@@ -143,7 +143,7 @@ def recompute(session: Session, tag: Callable[[ExtractedDocument, tuple[str, ...
         for doc in docs:
             report.examined += 1
             before, stored = _labels(doc), _stored(doc)
-            retag(session, doc, tag(extracted_from(doc), default_themes(doc.source_id)))
+            retag(session, doc, tag(extracted_from(doc), doc.source_id))  # the source's themes and sections
             after = _labels(doc)
             if before != after:
                 change = Change(doc.id, doc.title, before, after)
