@@ -12,6 +12,7 @@ from typing import Any
 
 from .crawl import discover, parse_feed, parse_html
 from .crawl.fetch import Fetcher
+from .tagging.sections import LABELS, MATCH_KEYS, section_matches
 
 FIRST_TITLES = 5
 
@@ -32,8 +33,19 @@ class HubResult:
 
 
 @dataclass
+class SectionResult:
+    """One of the source's ``sections:`` and the candidates of this test that fall in it."""
+    label: str
+    gives: str  # the type and themes it indicates, in French
+    count: int | None = 0  # None: cannot be told before the pages are fetched (breadcrumbs)
+    examples: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
 class TesterReport:
     hubs: list[HubResult]
+    sections: list[SectionResult] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -58,9 +70,30 @@ def _fetch(fetcher: Fetcher, source, hub: HubResult, kind: str):
     return res
 
 
-def run_tester(settings, source, resolver=None) -> TesterReport:
+def section_results(source, candidates: list[tuple[str, str, list[str]]], label_of=None) -> list[SectionResult]:
+    """Per section, the candidates (url, title, feed categories) it matches; breadcrumbs are only known once each
+    page is fetched, so they are said so rather than counted."""
+    label_of = label_of or (lambda kind, value: value)
+    out = []
+    for section in source.sections:
+        key = next(k for k in MATCH_KEYS if k in section)
+        gives = ", ".join([f"type {label_of('type', section['type'])}"] if section.get("type") else []
+                          + [f"thème {label_of('theme', t)}" for t in section.get("themes") or []])
+        result = SectionResult(f"{LABELS[key]} « {section[key]} »", gives)
+        if key == "breadcrumb":
+            result.count, result.note = None, "lu sur chaque page lors de la collecte"
+        else:
+            hits = [title or url for url, title, categories in candidates
+                    if section_matches(section, url, (), categories)]
+            result.count, result.examples = len(hits), hits[:FIRST_TITLES]
+        out.append(result)
+    return out
+
+
+def run_tester(settings, source, resolver=None, label_of=None) -> TesterReport:
     fetcher = Fetcher(settings, resolver=resolver)
     hubs: list[HubResult] = []
+    candidates: list[tuple[str, str, list[str]]] = []  # (url, title, feed categories) for the sections
     try:
         home = HubResult("homepage", source.homepage)
         hubs.append(home)
@@ -79,6 +112,7 @@ def run_tester(settings, source, resolver=None) -> TesterReport:
                 hub.ok, hub.error = False, f"flux illisible : {feed.bozo}"
                 continue
             hub.title, hub.count = feed.title, len(feed.entries)
+            candidates += [(e.url, e.title, e.categories) for e in feed.entries]
             hub.titles = [e.title or e.url for e in feed.entries[:FIRST_TITLES]]
         for url in source.start_urls:
             hub = HubResult("listing", url)
@@ -91,6 +125,7 @@ def run_tester(settings, source, resolver=None) -> TesterReport:
             texts = {link.url: link.text for link in page.links}
             hub.title, hub.count, hub.next_page = page.title, len(links), discover.next_page(page)
             hub.titles = [texts.get(u) or u for u in links[:FIRST_TITLES]]
+            candidates += [(u, texts.get(u) or "", []) for u in links]
     finally:
         fetcher.close()
-    return TesterReport(hubs)
+    return TesterReport(hubs, section_results(source, candidates, label_of))

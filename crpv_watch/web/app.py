@@ -91,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editors_documents.bp)
     app.register_blueprint(editors_crawl.bp)
     app.register_blueprint(editors_index.bp)  # /editeurs/index: the search index and its rebuild, admins only
+    from . import editors_tagging  # noqa: E402  (/editeurs/etiquetage: rules or model, « Réentraîner »)
+
+    app.register_blueprint(editors_tagging.bp)
     app.register_blueprint(health.bp)
     from . import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
     subscriptions.register(app)

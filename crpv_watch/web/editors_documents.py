@@ -21,6 +21,7 @@ from ..store import repo, workspace
 from ..store.examples import record_example
 from .auth import login_required
 from .editors import ActionForm, user_email
+from .editors_tagging import tagging_status
 from .filters import services
 
 bp = Blueprint("editors_documents", __name__, url_prefix="/editeurs/documents")
@@ -75,7 +76,8 @@ def review():
     with services().db.session() as db:
         total, docs = workspace.review_queue(db, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("editors/review.html", docs=docs, total=total, page=page, per_page=PER_PAGE,
-                           reason=workspace.uncertain_reason)
+                           reason=workspace.uncertain_reason, confidence=workspace.tagging_confidence,
+                           tagging=tagging_status(services()))
 
 
 @bp.route("/a-la-une")
