@@ -93,7 +93,8 @@ def tags_recompute(ctx: Context, dry_run: bool):
 
 FIGURE_KEYS = (("theme_micro_f1", "thèmes F1"), ("type_accuracy", "types justes"), ("type_unqualified", "à qualifier"))
 SPLIT_LABELS = {"real-test": "textes réels, sites de test", "own-test": "jeu du projet, test",
-                "real": "textes réels (dev)", "own": "jeu du projet (entraînement)"}
+                "real": "textes réels (dev)", "own": "jeu du projet (entraînement)", "real-dev": "textes réels (dev)",
+                "own-train": "jeu du projet (entraînement)", "editors-editors": "exemples des éditeurs"}
 
 
 def _figures(summary: dict | None) -> str:
