@@ -53,7 +53,7 @@ class Document(Base):
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     simhash: Mapped[int | None] = mapped_column(Integer)  # 63-bit, for near duplicates
-    doctype: Mapped[str] = mapped_column(String(60), default="actualite")
+    doctype: Mapped[str] = mapped_column(String(60), default="a_qualifier")  # until the tagger or an editor settles it
     doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
     # purged: its source asked to leave.
