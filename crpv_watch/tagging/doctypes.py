@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..items import ExtractedDocument
-from .genre import genre_evidence
+from .genre import TITLE_NEWS_LABEL, genre_evidence
 from .matching import AcronymIndex, PhraseIndex, doc_terms, fold, is_acronym_like
 from .thesaurus import FALLBACK_DOCTYPE, UNQUALIFIED_DOCTYPE, Vocabulary
 
@@ -55,6 +55,7 @@ class DoctypeClassifier:
     weights = {"title": 2.0, "title_weak": 0.8, "self": 1.8, "body": 0.5, "url": 0.7, "section": 2.0}
     coverage_bonus = 0.25  # per extra analysed term a type's title signals cover
     body_cap = 2.0  # many weak body words are still weak evidence
+    news_title_discount = 0.5  # share of a title genre noun's weight lost when the title is a news item's
     min_score = 1.2  # below: « à qualifier » — no single weak signal (URL, one body word, one cue) decides
 
     def __init__(self, vocabulary: Vocabulary):
@@ -167,6 +168,16 @@ class DoctypeClassifier:
                 for signal, n in signals.items():
                     entry.why.append({"signal": signal, "field": LEVEL_FIELD[level], "count": n})
         cue_scores, reasons, cues = genre_evidence(self.body_start(doc), doc.published, doc.title or "")
+        if TITLE_NEWS_LABEL in cues:
+            # "L'ANCT publie un guide", "L'Observatoire publie son rapport annuel": the genre noun of the title is
+            # the object of the news, so its title evidence counts half.
+            for doctype, entry in out.items():
+                title_part = sum(1 for e in entry.why if e["field"] == "title")
+                # A call is announced by its own page ("L'ARS lance un appel à projets"): not discounted.
+                if title_part and doctype not in ("actualite", "appel_a_projets"):
+                    entry.score -= self.weights["title"] * self.news_title_discount
+                    entry.why.append({"signal": "nom de genre objet d'un titre d'actualité", "field": "rule",
+                                      "count": 1})
         for doctype, value in cue_scores.items():
             entry = out[doctype]
             entry.score += value

@@ -135,10 +135,10 @@ _DATE = re.compile(r"\b(\d{1,2})(?:er)? (" + "|".join(MONTHS) + r") (\d{4})\b")
 
 # A news verb in the title makes the genre it names the object of a news item: "l'ANCT publie un guide".
 TITLE_NEWS = re.compile(r"\b(publie|publient|lance|lancent|devoile|devoilent|annonce|annoncent|se mobilise"
-                        r"|se mobilisent|signent|adopte|adoptent|nouvelle page|lancement|fete (ses|son|sa|les)"
+                        r"|se mobilisent|signent|adoptent? (le|la|les|son|sa|ses|un|une)|nouvelle page|lancement|fete (ses|son|sa|les)"
                         r"|celebre|inaugure|inauguration|signee?s?|relancee?s?|s'inquiete(nt)?|affichent|ouvre|ouvrent"
                         r"|accueille|accueillent|rejoint|obtient|remporte|devient|s'installe|se dote|renouvelee?s?"
-                        r"|prolongee?s?|labellisee?s?|nouvelles?|nouveaux)\b")
+                        r"|prolongee?s?|labellisee?s?)\b")
 TITLE_NEWS_LABEL = "titre d'actualité (publie, lance, annonce…)"
 # Names of an event in a title: the event may be announced or reported; tense and dates decide.
 TITLE_EVENT = re.compile(r"\b(rencontres?|conference|conference-debat|forum|journees?|seminaires?|webinaires?"
