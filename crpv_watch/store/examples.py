@@ -4,7 +4,7 @@ tags, read by ``crpv-watch tags train``."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from .models import Document, TagExample
 
@@ -36,3 +36,8 @@ def all_examples(session: Session) -> list[TagExample]:
 
 def count_examples(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(TagExample)) or 0
+
+
+def record_example_of(doc: Document, origin: str, user_email: str = "") -> TagExample:
+    """``record_example`` in the session the document belongs to (the one-click views hold only the document)."""
+    return record_example(object_session(doc), doc, origin, user_email)

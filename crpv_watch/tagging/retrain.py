@@ -1,6 +1,6 @@
 """Retraining the learned part from everything labelled: the project's set, the shared real corpus' dev split
 (when ``../shared`` is there) and the editors' examples of the database. Shared by ``crpv-watch tags train`` and
-the admins' button (a request file the worker claims, as index rebuilds are).
+the admins' button (a request file the worker claims, as index rebuilds are: ``worker/training.py``).
 
 The new model is installed only when, on the held-out splits (real test sites, the project's test split), rules +
 new model type more texts right than the rules alone, and no fewer than the model in use; the report (before /
@@ -16,7 +16,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import crawl_requests
 from ..items import ExtractedDocument
 from ..store.examples import all_examples
 from .evaluation import (
@@ -31,7 +30,6 @@ from .model import LearnedModel, load_tagger, model_path_for
 
 log = logging.getLogger(__name__)
 
-TRAIN = "train-requests"
 REPORT_FILENAME = "tagging-train-report.json"
 
 
@@ -101,12 +99,12 @@ def run_training(services, *, force: bool = False, user: str = "", now: dt.datet
     if installed:
         report.model.save(model_path_for(settings))
         services.reload_tagger()
-    _write_report(settings, data)
+    write_report(settings, data)
     log.info("tagging model %s (%s)", "installed" if installed else "kept", reason)
     return Outcome(installed, reason, data)
 
 
-def _write_report(settings, data: dict) -> None:
+def write_report(settings, data: dict) -> None:
     path = report_path_for(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -129,25 +127,4 @@ def model_info(settings) -> dict | None:
     try:
         return LearnedModel.load(path).info
     except (OSError, ValueError, KeyError):
-        return None
-
-
-def request_training(settings, user_email: str = "") -> str:
-    return crawl_requests.request(settings, TRAIN, user_email)
-
-
-def handle_requests(services) -> Outcome | None:
-    """The worker's job: claims every pending training request and trains once for them all."""
-    requests = crawl_requests.take(services.settings, TRAIN)
-    if not requests:
-        return None
-    users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in requests))
-    log.info("tagging model training requested by %s", users)
-    try:
-        return run_training(services, user=users)
-    except Exception:
-        log.exception("tagging model training failed")
-        _write_report(services.settings, {"finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                                          "user": users, "installed": False,
-                                          "reason": "échec de l'entraînement (voir le journal du service)"})
         return None
