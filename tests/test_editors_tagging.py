@@ -12,10 +12,9 @@ import pytest
 from editors_support import ADMIN, EDITOR, CentreSite, add_document, login, make_app, make_services, post
 from sqlalchemy import select
 
-from crpv_watch import crawl_requests
-from crpv_watch.sources import load_sources
+from crpv_watch.indexing import requests as crawl_requests
+from crpv_watch.sources.load import load_sources
 from crpv_watch.store.models import Document, TagExample
-from crpv_watch.tagging import retrain
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ def test_tagging_page_and_the_admins_retrain_button(svc):
     html = unescape(admin.get("/editeurs/etiquetage/").get_data(as_text=True))
     assert "Réentraîner le modèle" in html
     assert post(admin, "/editeurs/etiquetage/entrainer", page="/editeurs/etiquetage/").status_code == 302
-    [request] = crawl_requests.pending(svc.settings, retrain.TRAIN)
+    [request] = crawl_requests.pending(svc.settings, crawl_requests.TRAIN)
     assert request["user"] == ADMIN[0]
     html = unescape(admin.get("/editeurs/etiquetage/").get_data(as_text=True))
     assert "en attente ou en cours" in html and 'http-equiv="refresh"' in html

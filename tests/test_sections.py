@@ -10,7 +10,7 @@ from crpv_watch.crawl.parse_feed import parse_feed
 from crpv_watch.crawl.parse_html import parse_html
 from crpv_watch.crawl.run import CrawlRunner
 from crpv_watch.items import ExtractedDocument
-from crpv_watch.sources import load_sources, validate_sources
+from crpv_watch.sources.load import load_sources, validate_sources
 from crpv_watch.store.models import Document
 from crpv_watch.tagging.sections import format_form_lines, parse_form_lines, section_hints
 from crpv_watch.tagging.tagger import Tagger
