@@ -72,3 +72,24 @@ def test_an_unreadable_model_falls_back_to_rules(world):  # noqa: F811
     world.services.reload_tagger()
     assert type(world.services.tagger) is Tagger
     assert "règles seules" in world.cli("tags", "status").output
+
+
+def test_too_few_labelled_texts_is_a_clear_french_refusal(world, monkeypatch):  # noqa: F811
+    """An installed copy has no tests/data and maybe no ../shared: training says why it cannot run, from the CLI
+    and from the worker that claims an admin's request."""
+    from crpv_watch.indexing import requests
+    from crpv_watch.tagging import retrain
+    from crpv_watch.worker.training import handle_requests
+
+    monkeypatch.setattr(retrain, "load_examples", lambda: [])
+    monkeypatch.setattr(retrain, "real_corpus_available", lambda path=None: False)
+    out = world.cli("tags", "train")
+    assert out.exit_code == 1 and "Entraînement impossible : trop peu de textes étiquetés" in out.output
+    assert not model_path_for(world.services.settings).exists()
+
+    requests.request_training(world.services.settings, "admin@example.org")
+    assert handle_requests(world.services) is None
+    assert requests.pending(world.services.settings, requests.TRAIN) == []  # claimed once
+    report = last_report(world.services.settings)
+    assert report["installed"] is False and "trop peu de textes" in report["reason"]
+    assert report["user"] == "admin@example.org"

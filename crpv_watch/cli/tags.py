@@ -112,7 +112,7 @@ def tags_train(ctx: Context, force: bool):
 
     Deterministic and offline: the same data gives the same file (DATA_DIR/tagging-model.json).
     """
-    from ..tagging.retrain import run_training
+    from ..tagging.retrain import RetrainError, run_training
 
     try:
         import sklearn  # noqa: F401
@@ -120,7 +120,10 @@ def tags_train(ctx: Context, force: bool):
         fail("scikit-learn manque : installez les dépendances du projet (pip install -e .).", code=1)
     click.echo(f"En service : {ctx.services.tagger.describe()}.")
     click.echo("Entraînement (validation croisée par site, quelques minutes)…")
-    outcome = run_training(ctx.services, force=force, user="cli")
+    try:
+        outcome = run_training(ctx.services, force=force, user="cli")
+    except RetrainError as exc:
+        fail(f"Entraînement impossible : {exc}.", code=1)
     report = outcome.report
     click.echo("Appris sur : " + ", ".join(f"{SPLIT_LABELS.get(k, k)} {n}" for k, n in sorted(report["trained_on"].items())))
     for corpus, figs in sorted(report["cross_validation"].items()):

@@ -60,6 +60,13 @@ def datasets(session, real_path: Path = REAL_CORPUS) -> tuple[list[Example], dic
     return training, held_out
 
 
+MIN_TRAINING = 30  # fewer labelled texts than this teach a 17-type model nothing
+
+
+class RetrainError(ValueError):
+    """Training cannot run (too few labelled texts); the message is French, for editors."""
+
+
 @dataclass
 class Outcome:
     installed: bool
@@ -75,6 +82,10 @@ def run_training(services, *, force: bool = False, user: str = "", now: dt.datet
     vocabulary = services.vocabulary
     with services.db.session() as session:
         training, held_out = datasets(session)
+    if len(training) < MIN_TRAINING or len({e.doctype for e in training}) < 2:
+        raise RetrainError(f"trop peu de textes étiquetés pour apprendre ({len(training)}) : il faut le jeu du projet "
+                           "(tests/data, dans une copie du dépôt), les textes réels partagés ou des corrections "
+                           "d'éditeurs")
     report = train(vocabulary, training, held_out, now=now)
     current = load_tagger(vocabulary, model_path_for(settings))
     before = {split: score(split, exs, {e.id: current.tag(e.doc) for e in exs}).summary()

@@ -20,6 +20,12 @@ def handle_requests(services) -> retrain.Outcome | None:
     log.info("tagging model training requested by %s", users)
     try:
         return retrain.run_training(services, user=users)
+    except retrain.RetrainError as exc:
+        log.warning("tagging model training not run: %s", exc)
+        retrain.write_report(services.settings, {
+            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
+            "reason": f"entraînement impossible : {exc}"})
+        return None
     except Exception:
         log.exception("tagging model training failed")
         retrain.write_report(services.settings, {
