@@ -85,6 +85,8 @@ class ParsedPage:
     feed_links: list[str] = field(default_factory=list)  # <link rel=alternate type=application/rss+xml>
     next_page: str | None = None  # pagination
     breadcrumb: list[str] = field(default_factory=list)  # labels of the page's breadcrumb, for sources' sections
+    # The lxml tree parse_html built, with its chrome verdicts (crawl/html_tree.PageTree): extraction reuses it.
+    tree: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -10,10 +10,13 @@ import subprocess
 import sys
 from collections import defaultdict
 
+import pytest
 from digest_helpers import add_doc, add_subscriber, make_services
 from smtp_server import SMTPServer
 
 from crpv_watch.store.models import Digest, utcnow
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 SUBSCRIBERS = 200
 

@@ -17,6 +17,8 @@ from crpv_watch.sources.write import refresh_if_changed, remember_stamp
 from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
 from crpv_watch.worker.scheduler import sync_crawl_jobs
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
 <link>{base}/</link><description>d</description>
 <item><title>Jardins partagés au pied des immeubles</title><link>{base}/doc/1</link></item>
@@ -97,10 +99,12 @@ def test_the_cli_validation_is_applied_too(client, svc):
     assert len(load_sources(svc.settings.sources_path)) == 1
 
 
-def test_an_enabled_source_needs_something_to_crawl(client):
+def test_a_homepage_only_source_is_accepted(svc, client):
+    # No feed, no listing page: the crawl autodiscovers the homepage's feeds (tests/test_crawl_discovery.py).
     resp = post(client, "/editeurs/sources/nouvelle", form_data(feeds=""), page="/editeurs/sources/nouvelle")
-    assert resp.status_code == 400
-    assert "au moins un flux" in errors_of(resp.get_data(as_text=True), "start_urls")
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
+    [source] = [s for s in load_sources(svc.settings.sources_path) if s.feeds == [] and s.start_urls == []]
+    assert source.homepage
 
 
 def test_private_addresses_are_refused_unless_an_admin_allows_them(svc, client):

@@ -71,7 +71,7 @@ def test_tagging_page_and_the_admins_retrain_button(svc):
     html = unescape(admin.get("/editeurs/etiquetage/").get_data(as_text=True))
     assert "Réentraîner le modèle" in html
     assert post(admin, "/editeurs/etiquetage/entrainer", page="/editeurs/etiquetage/").status_code == 302
-    [request] = crawl_requests.pending(svc.settings, crawl_requests.TRAIN)
+    [request] = crawl_requests.pending(svc, crawl_requests.TRAIN)
     assert request["user"] == ADMIN[0]
     html = unescape(admin.get("/editeurs/etiquetage/").get_data(as_text=True))
     assert "en attente ou en cours" in html and 'http-equiv="refresh"' in html

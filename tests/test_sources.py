@@ -185,15 +185,17 @@ def test_valid_minimal_and_full_entries(tmp_path):
     assert minimal.schedule == "daily" and minimal.feeds == [] and not minimal.allow_private_network
 
 
-def test_enabled_source_needs_something_to_crawl(tmp_path):
+def test_a_homepage_only_source_is_valid(tmp_path):
+    # Its feeds are autodiscovered from the homepage (sitemaps as the last resort): see test_crawl_discovery.
     path = write(tmp_path, """\
         sources:
-          - id: empty
-            name: "Empty"
-            homepage: "https://empty.example/"
+          - id: accueil
+            name: "Accueil seul"
+            homepage: "https://accueil.example/"
         """)
-    [problem] = validate_sources(path)
-    assert problem.owner == "empty" and problem.field == "start_urls"
+    assert validate_sources(path) == []
+    [source] = load_sources(path)
+    assert source.enabled and source.feeds == [] and source.start_urls == []
 
 
 def test_top_level_mistakes(tmp_path):

@@ -16,6 +16,8 @@ from crpv_watch.services import Services
 from crpv_watch.settings import Settings
 from crpv_watch.store.models import AuditLog, Document
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
@@ -72,7 +74,7 @@ def test_purge_keeps_shared_documents_under_the_other_source(cli, tmp_path):
     assert json.loads(result.stdout) == {"source": "beta", "purged": 0, "deleted": 2, "moved": 0, "places": 2}
     assert search(cli)["total"] == 0
 
-    services = Services(Settings(data_dir=tmp_path / "data", secret_key="x"))
+    services = Services(Settings.load(data_dir=tmp_path / "data"))  # the CLI's database, from the environment
     try:
         with services.db.session() as session:
             statuses = sorted(d.status for d in session.scalars(select(Document)))

@@ -87,9 +87,9 @@ def test_too_few_labelled_texts_is_a_clear_french_refusal(world, monkeypatch):  
     assert out.exit_code == 1 and "Entraînement impossible : trop peu de textes étiquetés" in out.output
     assert not model_path_for(world.services.settings).exists()
 
-    requests.request_training(world.services.settings, "admin@example.org")
+    requests.request_training(world.services, "admin@example.org")
     assert handle_requests(world.services) is None
-    assert requests.pending(world.services.settings, requests.TRAIN) == []  # claimed once
+    assert requests.pending(world.services, requests.TRAIN) == []  # claimed once
     report = last_report(world.services.settings)
     assert report["installed"] is False and "trop peu de textes" in report["reason"]
     assert report["user"] == "admin@example.org"

@@ -16,6 +16,8 @@ from crpv_watch.store.models import User
 from crpv_watch.web.app import create_app
 from crpv_watch.web.auth import login_required, safe_next
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 EDITOR = ("editrice@example.org", "mot-de-passe-editrice")
 ADMIN = ("admin@example.org", "mot-de-passe-admin-1")
 LIMIT = 3

@@ -36,10 +36,12 @@ from .robots import RobotsRules, product_token, robots_url, rules_from_result
 
 log = logging.getLogger(__name__)
 
-KINDS = ("html", "pdf", "feed", "robots", "any")
+KINDS = ("html", "pdf", "office", "feed", "robots", "any")
 ACCEPT = {
     "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
     "pdf": "application/pdf,*/*;q=0.5",
+    "office": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+               "application/vnd.oasis.opendocument.text,*/*;q=0.5"),
     "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5",
     "robots": "text/plain,*/*;q=0.5",
     "any": "*/*",
@@ -143,7 +145,7 @@ class Fetcher:
 
     def _fetch(self, url: str, source: Any, etag: str | None, last_modified: str | None, kind: str) -> FetchResult:
         allow_private = _allow_private(source)
-        limit = self.settings.max_pdf_bytes if kind in ("pdf", "any") else self.settings.max_html_bytes
+        limit = self.settings.max_pdf_bytes if kind in ("pdf", "office", "any") else self.settings.max_html_bytes
         headers = {"Accept": ACCEPT[kind]}
         # Kept across redirects: the validators a caller stores come from the final URL's response.
         if etag:

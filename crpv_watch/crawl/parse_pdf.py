@@ -181,6 +181,14 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
+def run_in_worker(task: dict, settings) -> dict:
+    """One task in the pool under the documents' limits (PDFs, and DOCX/ODT through parse_office)."""
+    if _TEST_SLEEP:
+        task["sleep"] = _TEST_SLEEP
+    pool = _get_pool(int(getattr(settings, "pdf_workers", 2)))
+    return pool.run(task, float(getattr(settings, "pdf_timeout", 60.0)))
+
+
 def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
     """Text and metadata of a PDF; raises PdfError (encrypted, no text layer, timeout, memory, broken)."""
     timeout = float(getattr(settings, "pdf_timeout", 60.0))
@@ -192,10 +200,7 @@ def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
         "soft_deadline": timeout * 0.6,
         "ocr_pages": OCR_MAX_PAGES,
     }
-    if _TEST_SLEEP:
-        task["sleep"] = _TEST_SLEEP
-    pool = _get_pool(int(getattr(settings, "pdf_workers", 2)))
-    result = pool.run(task, timeout)
+    result = run_in_worker(task, settings)
     if "error" in result:
         raise PdfError(result["error"])
     text = result["text"]
@@ -211,14 +216,14 @@ def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
         summary=pdf_text.summary(text),
         published=published,
         author=result.get("author") or "",
-        language=_language(text[:LANGUAGE_SAMPLE]),
+        language=language(text[:LANGUAGE_SAMPLE]),
         pages=result.get("pages"),
         ocr=bool(result.get("ocr")),
         meta={k: result[k] for k in ("producer", "truncated", "encrypted") if result.get(k)},
     )
 
 
-def _language(text: str) -> str | None:
+def language(text: str) -> str | None:
     try:
         from crpv_watch.crawl.extract import detect_language
     except ImportError:  # pragma: no cover - extract is part of the same package

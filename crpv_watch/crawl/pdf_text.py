@@ -1,4 +1,5 @@
-"""What runs inside a PDF worker process: pypdf text + metadata, optional OCR, text normalisation.
+"""What runs inside a document worker process: pypdf text + metadata, optional OCR, text normalisation (and,
+for DOCX/ODT tasks, ``office_text``).
 
 Run as ``python -m crpv_watch.crawl.pdf_text FD`` by ``parse_pdf``'s pool; it imports only pypdf (not
 trafilatura, Flask or SQLAlchemy), which keeps each worker small under its ``RLIMIT_AS`` cap. Results travel back as plain
@@ -89,6 +90,11 @@ def first_line_title(text: str) -> str:
     return ""
 
 
+def junk_title(title: str) -> bool:
+    """A producer's placeholder ("Microsoft Word - x.docx", "Document1", "Sans titre") or no real words."""
+    return bool(_JUNK_TITLE.match(title)) or letters(title) < 3
+
+
 def _clean_meta(value) -> str:
     if value is None:
         return ""
@@ -131,7 +137,7 @@ def _metadata(reader) -> dict:
             out[key] = _clean_meta(getattr(meta, attr))
         except Exception:
             out[key] = ""
-    if _JUNK_TITLE.match(out.get("title", "")) or letters(out.get("title", "")) < 3:
+    if junk_title(out.get("title", "")):
         out["title"] = ""
     out["created"] = _date(meta)
     return out
@@ -287,7 +293,12 @@ def worker_main(conn) -> None:
             time.sleep(task["sleep"])
         cpu = time.process_time()
         try:
-            result = extract(task["body"], task.get("soft_deadline", 30.0), task.get("ocr_pages", OCR_MAX_PAGES))
+            if task.get("format") in ("docx", "odt"):  # word-processing files: same sandbox, same limits
+                from crpv_watch.crawl import office_text
+
+                result = office_text.extract(task["body"], task["format"])
+            else:
+                result = extract(task["body"], task.get("soft_deadline", 30.0), task.get("ocr_pages", OCR_MAX_PAGES))
         except MemoryError:
             result = {"error": f"memory: over the {limit} MB limit", "recycle": True}
         except RecursionError:

@@ -19,10 +19,11 @@ from dataclasses import asdict, dataclass, field
 from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
+from ..store.db import database_failure
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
 from ..tagging.sections import section_hints
-from . import discover, parse_html, parse_pdf
+from . import discover, parse_html, parse_office, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher
 from .hubs import Candidate, HubDiscovery
@@ -51,6 +52,10 @@ class SourceReport:
         return data
 
     @property
+    def store_failures(self) -> int:
+        return sum(1 for e in self.errors if e["stage"] == "store")
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -66,6 +71,14 @@ class CrawlReport:
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "status": self.status,
                 "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total}
+
+    @property
+    def store_failures(self) -> int:
+        """Documents fetched and extracted that the database refused: the run failed, whatever else it did."""
+        return sum(s.store_failures for s in self.sources)
+
+    def first_store_error(self) -> str:
+        return next((e["error"] for s in self.sources for e in s.errors if e["stage"] == "store"), "")
 
 
 class CrawlRunner:
@@ -101,6 +114,8 @@ class CrawlRunner:
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
+            if any(r.store_failures for r in reports):
+                status = "failed"
         except BaseException:
             status = "failed"
             raise
@@ -214,7 +229,9 @@ class SourceCrawl(HubDiscovery):
                     self._process(candidate)
                 except Exception as exc:  # one failing document never stops its source
                     log.exception("%s: %s", self.source.id, candidate.url)
-                    self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
+                    refused = database_failure(exc)  # the database refused it: the run is reported failed
+                    self._error(candidate.url, *(("store", refused) if refused else
+                                                 ("pipeline", f"{type(exc).__name__}: {exc}")))
                 self._emit("document")
             self.report.status = "completed"
         except Exception as exc:  # one failing source never stops the crawl
@@ -259,7 +276,7 @@ class SourceCrawl(HubDiscovery):
             return self._skip("filters")
         if not self.fetcher.allowed(c.url, self.source):
             return self._skip("robots")
-        if discover.unsupported_type(c.url):  # DOCX, ODT, images…: no extractor, not worth the bytes
+        if discover.unsupported_type(c.url):  # .doc, spreadsheets, images…: no extractor, not worth the bytes
             return self._skip("unsupported type")
         with self.services.db.session() as session:
             known = repo.known_place(session, c.url)  # one Core query: validators, body hash, attachments
@@ -273,7 +290,8 @@ class SourceCrawl(HubDiscovery):
         if self._documents_fetched >= self.max_pages:
             return self._skip("limits")
         self._documents_fetched += 1
-        kind = "pdf" if c.url.lower().split("?")[0].endswith(".pdf") else "html"
+        path = c.url.lower().split("?")[0]
+        kind = "pdf" if path.endswith(".pdf") else ("office" if path.endswith((".docx", ".odt")) else "html")
         res = self._fetch(c.url, kind=kind, etag=known[0] if known else None,
                           last_modified=known[1] if known else None)
         if res.not_modified or (res.ok and known and known[2] == body_hash(res.body)):
@@ -322,6 +340,16 @@ class SourceCrawl(HubDiscovery):
                     self._skip(reason.split(":")[0])
                 else:
                     self._error(c.url, "parse", f"PDF: {reason}")
+                return None
+        office = parse_office.office_format(res.content_type, res.final_url, res.body)
+        if office:
+            try:
+                return parse_office.extract_office(res.final_url, res.body, self.settings, office)
+            except parse_office.OfficeError as exc:
+                if exc.reason.startswith("no text"):
+                    self._skip("no text")
+                else:
+                    self._error(c.url, "parse", f"{office.upper()}: {exc.reason}")
                 return None
         if res.content_type not in ("text/html", "application/xhtml+xml"):
             self._skip("unsupported type")

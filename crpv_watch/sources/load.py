@@ -206,9 +206,6 @@ class _Validator:
         if "notes" in entry:
             values["notes"] = chk.string(entry, "notes", sid) or ""
         values["sections"] = self._sections(entry, sid)
-        if values.get("enabled", True) and not (values["feeds"] or values["start_urls"] or values.get("sitemaps")):
-            chk.add(line, "start_urls", "an enabled source needs feeds, start_urls or sitemaps: true: nothing to "
-                                        "crawl", sid)
         if len(chk.problems) > before:
             return None
         return Source(**values)

@@ -60,6 +60,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def _globals():
         return {"settings": settings, "current_user": g.get("user"), "static_url": _static_url}
 
+    if settings.node_name:  # a web node with its own index, fed from the database (several nodes)
+        from ..indexing.node import start_for
+
+        start_for(services)
     return app
 
 

@@ -1,7 +1,7 @@
 """``/healthz``: is the database answering, is the index readable, is the crawling process alive?
 
-The crawling process (``run`` or ``worker``) writes a heartbeat file every few seconds; a heartbeat older than
-``STALE_AFTER`` means the schedule, the crawls and the index writer stopped. No heartbeat at all is reported as
+The crawling process (``run`` or ``worker``) writes a heartbeat to the database every few seconds, so that web
+nodes on other machines read it too; a heartbeat older than ``STALE_AFTER`` means the schedule, the crawls and the index writer stopped. No heartbeat at all is reported as
 ``absent`` without failing the check: ``serve`` alone (a reader beside a worker on another host, or a site
 without crawling) is a legitimate set-up. Answers 200 when everything present is healthy, 503 otherwise; no
 detail that would help an attacker (paths, versions) is given.
@@ -10,14 +10,12 @@ detail that would help an attacker (paths, versions) is given.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from ..store import repo
+from ..store import coordination, repo
 from ..store.models import utcnow
-from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
+from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_KEY
 from .filters import services
 
 bp = Blueprint("health", __name__)
@@ -25,13 +23,17 @@ bp = Blueprint("health", __name__)
 STALE_AFTER = dt.timedelta(seconds=HEARTBEAT_EVERY * 6)
 
 
-def heartbeat(settings) -> dict:
+def heartbeat(svc) -> dict:
     try:
-        data = json.loads((Path(settings.data_dir) / HEARTBEAT_FILE).read_text(encoding="utf-8"))
+        with svc.db.session() as session:
+            data = coordination.get_state(session, HEARTBEAT_KEY)
+        if data is None:
+            return {"status": "absent"}
         at = dt.datetime.fromisoformat(data["at"])
-    except FileNotFoundError:
-        return {"status": "absent"}
-    except (OSError, ValueError, KeyError):
+    except (ValueError, KeyError, TypeError):
+        return {"status": "error"}
+    except Exception:  # the database: check() reports it on its own line
+        current_app.logger.exception("healthz: heartbeat")
         return {"status": "error"}
     age = (utcnow() - at).total_seconds()
     return {"status": "ok" if age <= STALE_AFTER.total_seconds() else "stale", "age_seconds": round(age, 1),
@@ -53,7 +55,7 @@ def check() -> tuple[dict, bool]:
     except Exception:
         current_app.logger.exception("healthz: index")
         out["index"] = {"status": "error"}
-    out["scheduler"] = heartbeat(svc.settings)
+    out["scheduler"] = heartbeat(svc)
     healthy = all(out[k]["status"] == "ok" for k in ("database", "index")) and \
         out["scheduler"]["status"] in ("ok", "absent")
     return out, healthy

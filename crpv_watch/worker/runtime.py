@@ -92,7 +92,7 @@ def run_worker(services, crawl_now: bool = False) -> None:
     if crawl_now:
         from ..indexing import requests as crawl_requests
 
-        crawl_requests.request_crawl(services.settings, None, "worker --crawl-now")
+        crawl_requests.request_crawl(services, None, "worker --crawl-now")
     try:
         while not stop.wait(1.0):
             pass

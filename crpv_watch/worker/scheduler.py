@@ -80,7 +80,7 @@ def add_digest_job(scheduler, services) -> None:
 
 
 # -- upkeep jobs of the crawling process (``run`` and ``worker``) ---------------------------------------------
-HEARTBEAT_FILE = "heartbeat.json"
+HEARTBEAT_KEY = "heartbeat"  # in runtime_state
 HEARTBEAT_EVERY = 10  # seconds
 DRAIN_EVERY = 3  # seconds: how soon an editor's hide or retag reaches the index
 WATCH_EVERY = 5  # seconds: how soon a saved sources file reaches the schedule
@@ -107,18 +107,18 @@ def sync_crawl_jobs(scheduler, services, crawl_job) -> bool:
 
 
 def write_heartbeat(services, mode: str, scheduler) -> None:
-    import json
+    """Publishes that the crawling process is alive, in the database: web nodes elsewhere read it (/healthz)."""
     import os
-    from pathlib import Path
+    import socket
 
+    from ..store import coordination
     from ..store.models import utcnow
 
-    data_dir = Path(services.settings.data_dir)
-    data = {"at": utcnow().isoformat(), "pid": os.getpid(), "mode": mode,
+    data = {"at": utcnow().isoformat(), "pid": os.getpid(), "host": socket.gethostname(), "mode": mode,
             "crawl_jobs": sum(1 for j in scheduler.get_jobs() if j.id.startswith("crawl:"))}
-    tmp = data_dir / f".{HEARTBEAT_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, data_dir / HEARTBEAT_FILE)
+    with services.db.session() as session:
+        coordination.put_state(session, HEARTBEAT_KEY, data)
+        coordination.expire_nodes(session)  # index nodes gone for good stop collecting queue entries
 
 
 def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> None:
@@ -141,7 +141,10 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
     def heartbeat() -> None:
-        write_heartbeat(services, mode, scheduler)
+        try:
+            write_heartbeat(services, mode, scheduler)
+        except Exception:  # the database away for a moment: /healthz reports the heartbeat stale meanwhile
+            log.exception("heartbeat failed")
 
     rebuilding: list[threading.Thread] = []
     training: list[threading.Thread] = []
@@ -163,13 +166,13 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
             log.exception("could not update the crawl schedule")
 
     def crawl_requests_job() -> None:
-        for request in crawl_requests.take(services.settings):
+        for request in crawl_requests.take(services):
             log.info("crawl requested by %s: %s", request.get("user") or "?", request.get("source_ids") or "all")
             start_crawl(request.get("source_ids"))
 
     def rebuild_requests_job() -> None:
         # The rebuild runs in its own thread (it can take minutes): this job stays a two-second poll.
-        if (rebuilding and rebuilding[0].is_alive()) or not crawl_requests.pending(services.settings,
+        if (rebuilding and rebuilding[0].is_alive()) or not crawl_requests.pending(services,
                                                                                     crawl_requests.REBUILD):
             return
         rebuilding[:] = [threading.Thread(target=index_rebuild.handle_requests, args=(services, indexer),
@@ -178,7 +181,7 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
 
     def train_requests_job() -> None:
         # Training takes a minute or more: its own thread, as rebuilds; the new model is used by the next crawl.
-        if (training and training[0].is_alive()) or not crawl_requests.pending(services.settings, crawl_requests.TRAIN):
+        if (training and training[0].is_alive()) or not crawl_requests.pending(services, crawl_requests.TRAIN):
             return
         training[:] = [threading.Thread(target=handle_training, args=(services,), name="tagging-train",
                                         daemon=True)]

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def handle_requests(services) -> retrain.Outcome | None:
-    claimed = requests.take(services.settings, requests.TRAIN)
+    claimed = requests.take(services, requests.TRAIN)
     if not claimed:
         return None
     users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in claimed))

@@ -160,10 +160,6 @@ class SourceForm(FlaskForm):
     def parsed_sections(self) -> list[dict]:
         return parse_form_lines(self.sections.data, self._doctypes, self._theme_ids)[0]
 
-    def validate_start_urls(self, field) -> None:
-        if self.enabled.data and not lines(self.feeds.data) and not lines(field.data):
-            raise ValidationError("Une source activée a besoin d'au moins un flux ou une page de liste.")
-
 
 def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
     """The form as ``Source`` values (the order of ``KNOWN_KEYS``)."""

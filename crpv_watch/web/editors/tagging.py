@@ -34,7 +34,7 @@ def show():
     svc = services()
     with svc.db.session() as db:
         examples = count_examples(db)
-    pending = crawl_requests.pending(svc.settings, crawl_requests.TRAIN)
+    pending = crawl_requests.pending(svc, crawl_requests.TRAIN)
     return render_template("editors/tagging.html", status=tagging_status(svc), examples=examples,
                            report=retrain.last_report(svc.settings), pending=pending, admin=is_admin(),
                            labels=SPLIT_LABELS, refresh=5 if pending else None)
@@ -47,7 +47,7 @@ def train():
     if not form.validate_on_submit():
         abort(400)
     svc = services()
-    request_id = crawl_requests.request_training(svc.settings, user_email())
+    request_id = crawl_requests.request_training(svc, user_email())
     with svc.db.session() as db:
         audit.record(db, user_email(), "tagging.train", "tagging", None, {"request": request_id})
     if heartbeat(svc.settings)["status"] != "ok":

@@ -1,15 +1,15 @@
 """tag examples: editors' corrections and confirmations kept as labelled examples for `tags train`
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 01:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
@@ -27,8 +27,8 @@ def upgrade() -> None:
     sa.Column('doctype', sa.String(length=40), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),
     sa.Column('user_email', sa.String(length=320), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('document_id')
     )
