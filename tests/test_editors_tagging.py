@@ -90,7 +90,7 @@ def test_sections_in_the_source_form_and_the_tester(svc):
         assert "Rubriques du site" in html
         stamp = re.search(r'name="stamp" type="hidden" value="([^"]*)"', html).group(1)
         form = {"id": "centre-demo", "name": "Centre de démonstration", "homepage": f"{site.base}/", "region": "84",
-                "feeds": f"{site.base}/feed/", "schedule": "daily", "enabled": "y", "allow_private_network": "y",
+                "feeds": f"{site.base}/feed/", "schedule": "daily", "enabled": "y", "private_hosts": "127.0.0.1",
                 "stamp": stamp}
         bad = post(client, page, {**form, "sections": "url /doc/ = agenda_evenemnt", "save": "1"}, page=page)
         assert "identifiant inconnu agenda_evenemnt" in unescape(bad.get_data(as_text=True))
