@@ -60,6 +60,7 @@ class FeedEntry:
     author: str = ""
     entry_id: str = ""
     enclosures: list[str] = field(default_factory=list)  # attachment URLs (PDF…)
+    categories: list[str] = field(default_factory=list)  # the feed's categories of the entry (sources' sections)
 
 
 @dataclass
@@ -83,6 +84,7 @@ class ParsedPage:
     links: list[Link] = field(default_factory=list)
     feed_links: list[str] = field(default_factory=list)  # <link rel=alternate type=application/rss+xml>
     next_page: str | None = None  # pagination
+    breadcrumb: list[str] = field(default_factory=list)  # labels of the page's breadcrumb, for sources' sections
     # The lxml tree parse_html built, with its chrome verdicts (crawl/html_tree.PageTree): extraction reuses it.
     tree: Any = field(default=None, repr=False, compare=False)
 

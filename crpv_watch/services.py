@@ -29,6 +29,16 @@ class Services:
         return Vocabulary.load(self.settings.themes_path, self.settings.doctypes_path)
 
     @cached_property
+    def tagger(self):
+        """Rules + learned model when ``tags train`` installed one in the data directory, else rules alone."""
+        from .tagging.model import load_tagger, model_path_for
+
+        return load_tagger(self.vocabulary, model_path_for(self.settings))
+
+    def reload_tagger(self) -> None:
+        self.__dict__.pop("tagger", None)
+
+    @cached_property
     def qpv_names(self) -> dict[str, str]:
         from .tagging.territory import qpv_names
 

@@ -11,6 +11,7 @@ from crpv_watch.tagging.thesaurus import (
     DEFAULT_REGIONS,
     DEFAULT_THEMES,
     FALLBACK_DOCTYPE,
+    UNQUALIFIED_DOCTYPE,
     Vocabulary,
     VocabularyError,
 )
@@ -41,8 +42,8 @@ def test_themes_and_pillars(vocab):
 
 
 def test_doctypes_and_precedence(vocab):
-    assert len(vocab.doctypes) == 17 and vocab.precedence[0] == "offre_emploi"
-    assert vocab.precedence[-1] == FALLBACK_DOCTYPE
+    assert len(vocab.doctypes) == 18 and vocab.precedence[0] == "offre_emploi"
+    assert vocab.precedence[-2:] == [FALLBACK_DOCTYPE, UNQUALIFIED_DOCTYPE]
     assert [vocab.doctypes[d].rank for d in vocab.precedence] == list(range(len(vocab.precedence)))
     offre = vocab.doctypes["offre_emploi"]
     assert "chargé de mission" in offre.title_signals_weak and "recrute" in offre.title_signals

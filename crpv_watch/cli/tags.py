@@ -51,14 +51,23 @@ def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
 def tags_recompute(ctx: Context, dry_run: bool):
     """Re-tag every stored document with the current thesaurus (editors' overrides still win)."""
     from ..tagging.overrides import recompute
-    from ..tagging.tagger import Tagger
+    from ..tagging.sections import section_hints
 
     sources = _load_sources_or_fail(ctx)
-    defaults = {s.id: tuple(s.themes) for s in sources}
-    tagger = Tagger(ctx.services.vocabulary)
+    by_id = {s.id: s for s in sources}
+    tagger = ctx.services.tagger
+    click.echo(f"Étiquetage : {tagger.describe()}.")
+
+    def tag(doc, source_id):
+        source = by_id.get(source_id)
+        if source is None:
+            return tagger.tag(doc)
+        # Feed categories are not kept in the store: URL prefixes and breadcrumbs apply again, categories not.
+        hints = section_hints(source.sections, doc.url, doc.meta.get("breadcrumb") or [])
+        return tagger.tag(doc, default_themes=tuple(source.themes), sections=hints)
+
     with ctx.services.db.session() as session:
-        report = recompute(session, lambda doc, themes: tagger.tag(doc, default_themes=themes),
-                           lambda source_id: defaults.get(source_id, ()), dry_run=dry_run)
+        report = recompute(session, tag, dry_run=dry_run)
     label = ctx.services.vocabulary.theme_label
     verb = "changeraient" if dry_run else "ont changé"
     click.echo(f"{report.examined} documents examinés ; {len(report.changes)} {verb} de thèmes, type ou territoire"
@@ -77,6 +86,73 @@ def tags_recompute(ctx: Context, dry_run: bool):
         click.echo("Essai à blanc : rien n'a été modifié.")
         return
     _drain(ctx)
+
+
+FIGURE_KEYS = (("theme_micro_f1", "thèmes F1"), ("type_accuracy", "types justes"), ("type_unqualified", "à qualifier"))
+SPLIT_LABELS = {"real-test": "textes réels, sites de test", "own-test": "jeu du projet, test",
+                "real": "textes réels (dev)", "own": "jeu du projet (entraînement)", "real-dev": "textes réels (dev)",
+                "own-train": "jeu du projet (entraînement)", "editors-editors": "exemples des éditeurs"}
+
+
+def _figures(summary: dict | None) -> str:
+    if not summary:
+        return "—"
+    return " ; ".join(f"{label} {summary[key]:.3f}" if isinstance(summary[key], float) else f"{label} {summary[key]}"
+                      for key, label in FIGURE_KEYS)
+
+
+@tags.command("train")
+@click.option("--force", is_flag=True, help="Install the new model even when it does not beat the one in use.")
+@pass_ctx
+def tags_train(ctx: Context, force: bool):
+    """Train the learned part from the labelled texts and the editors' corrections; install it if it is better.
+
+    Deterministic and offline: the same data gives the same file (DATA_DIR/tagging-model.json).
+    """
+    from ..tagging.retrain import RetrainError, run_training
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        fail("scikit-learn manque : installez les dépendances du projet (pip install -e .).", code=1)
+    click.echo(f"En service : {ctx.services.tagger.describe()}.")
+    click.echo("Entraînement (validation croisée par site, quelques minutes)…")
+    try:
+        outcome = run_training(ctx.services, force=force, user="cli")
+    except RetrainError as exc:
+        fail(f"Entraînement impossible : {exc}.", code=1)
+    report = outcome.report
+    click.echo("Appris sur : " + ", ".join(f"{SPLIT_LABELS.get(k, k)} {n}" for k, n in sorted(report["trained_on"].items())))
+    for corpus, figs in sorted(report["cross_validation"].items()):
+        click.echo(f"Validation croisée, {SPLIT_LABELS.get(corpus, corpus)} : règles {_figures(figs['rules'])} | "
+                   f"règles + modèle {_figures(figs['combined'])}")
+    for split, figs in sorted(report["held_out"].items()):
+        click.echo(f"{SPLIT_LABELS.get(split, split)} (réservés) :")
+        click.echo(f"  avant (en service)  {_figures(figs['avant'])}")
+        click.echo(f"  règles seules       {_figures(figs['règles'])}")
+        click.echo(f"  après (nouveau)     {_figures(figs['après'])}")
+    click.echo(f"Modèle {outcome.reason}.")
+
+
+@tags.command("status")
+@pass_ctx
+def tags_status(ctx: Context):
+    """Say whether the tagger runs on rules alone or with a learned model, and from what it learned."""
+    from ..store.examples import count_examples
+    from ..tagging.retrain import last_report, model_info
+
+    click.echo(f"Étiquetage : {ctx.services.tagger.describe()}.")
+    info = model_info(ctx.services.settings)
+    if info is None:
+        click.echo("Aucun modèle appris : construisez-le avec « crpv-watch tags train ».")
+    else:
+        click.echo("Appris sur : " + ", ".join(f"{SPLIT_LABELS.get(k, k)} {n}"
+                                               for k, n in sorted(info.get("trained_on", {}).items())))
+    with ctx.services.db.session() as session:
+        click.echo(f"Exemples des éditeurs (corrections et vérifications) : {count_examples(session)}.")
+    report = last_report(ctx.services.settings)
+    if report:
+        click.echo(f"Dernier entraînement : {report.get('finished', '?')} — {report.get('reason', '')}.")
 
 
 def _drain(ctx: Context) -> None:

@@ -95,6 +95,8 @@ def _entry(base: str, e) -> FeedEntry | None:
         author=html_to_text(author),
         entry_id=str(e.get("id") or ""),
         enclosures=enclosures,
+        categories=[html_to_text(t.get("term") or t.get("label") or "") for t in e.get("tags") or []
+                    if (t.get("term") or t.get("label"))][:20],
     )
 
 

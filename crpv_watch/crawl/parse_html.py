@@ -259,4 +259,33 @@ def parse_html(url: str, body: bytes, encoding: str | None) -> ParsedPage:
 
     next_page = next_page or text_next or symbol_next or _numbered_next(blocks, base, page_self)
     return ParsedPage(url=url, html=html, title=title, canonical_url=canonical, noindex=noindex, nofollow=nofollow,
-                      links=links, feed_links=feed_links, next_page=next_page, tree=page)
+                      links=links, feed_links=feed_links, next_page=next_page, tree=page,
+                      breadcrumb=breadcrumb_labels(tree))
+
+
+_BREADCRUMB = re.compile(r"breadcrumb|ariane", re.I)
+
+
+def breadcrumb_labels(root: HtmlElement) -> list[str]:
+    """The labels of the page's breadcrumb ("Accueil › Ressources › Fiches expérience"), for the source's
+    ``sections:``: schema.org BreadcrumbList, an element whose class or id says breadcrumb / (fil d')ariane, or a
+    nav labelled so."""
+    trail = None
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if (_BREADCRUMB.search(el.get("itemtype") or "") and "BreadcrumbList" in (el.get("itemtype") or "")) \
+                or _BREADCRUMB.search(el.get("class") or "") or _BREADCRUMB.search(el.get("id") or "") \
+                or (el.tag == "nav" and _BREADCRUMB.search(el.get("aria-label") or "")) \
+                or "BreadcrumbList" in (el.get("itemtype") or ""):
+            trail = el
+            break
+    if trail is None:
+        return []
+    items = list(trail.iter("li")) or [e for e in trail.iter("a", "span")]
+    labels = []
+    for item in items:
+        label = " ".join(item.text_content().split()).strip(" >›»/|")
+        if label and len(label) <= 120 and label not in labels:
+            labels.append(label)
+    return labels[:10]

@@ -22,6 +22,7 @@ from ..store import failures, repo
 from ..store.db import database_failure
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
+from ..tagging.sections import section_hints
 from . import discover, parse_html, parse_office, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher, source_budget
@@ -90,9 +91,7 @@ class CrawlRunner:
         self.progress = progress or (lambda *_: None)
         self.indexer = Indexer(services)
         self.store_lock = threading.Lock()  # the store stage, one document at a time (see SourceCrawl._process)
-        from ..tagging.tagger import Tagger
-
-        self.tagger = Tagger(services.vocabulary)
+        self.tagger = services.tagger  # rules + learned model when one is installed (logged)
 
     def run(self, source_ids: list[str] | None = None) -> CrawlReport:
         sources = self._select(source_ids)
@@ -377,7 +376,9 @@ class SourceCrawl(HubDiscovery):
         if not extracted.text.strip():
             return self._skip("no text")
         try:
-            tags = self.runner.tagger.tag(extracted, default_themes=self.source.themes)
+            hints = section_hints(self.source.sections, c.url, extracted.meta.get("breadcrumb") or [],
+                                  c.entry.categories if c.entry else [])
+            tags = self.runner.tagger.tag(extracted, default_themes=self.source.themes, sections=hints)
         except Exception as exc:
             return self._error(c.url, "tag", f"{type(exc).__name__}: {exc}")
         # Serialised: sources run in parallel, and "is this text already known?" then "insert" must not
@@ -422,6 +423,8 @@ class SourceCrawl(HubDiscovery):
             return None
         extracted = extract_html(page, c.entry)
         extracted.url = c.url
+        if page.breadcrumb:
+            extracted.meta["breadcrumb"] = page.breadcrumb
         if page.nofollow or "nofollow" in robots_header:
             extracted.attachments = []  # not to be followed, now or when the page is found unchanged
         self._follow(c, extracted.attachments)

@@ -17,6 +17,7 @@ from ..store import coordination
 
 CRAWL = "crawl"
 REBUILD = "rebuild"
+TRAIN = "train"  # « Réentraîner le modèle »: the tagger's learned part (worker/training.py)
 
 
 def request_crawl(services, source_ids: list[str] | None, user_email: str = "") -> int:
@@ -27,6 +28,11 @@ def request_crawl(services, source_ids: list[str] | None, user_email: str = "") 
 def request_rebuild(services, user_email: str = "") -> int:
     """Queues a rebuild of the search index from the store; returns the request id."""
     return request(services, REBUILD, user_email)
+
+
+def request_training(services, user_email: str = "") -> int:
+    """Queues a training of the tagger's learned part; returns the request id."""
+    return request(services, TRAIN, user_email)
 
 
 def request(services, kind: str, user_email: str = "", **fields: Any) -> int:

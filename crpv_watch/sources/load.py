@@ -15,7 +15,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..crawl.patterns import pattern_problem
-from ..tagging.thesaurus import DEFAULT_REGIONS, DEFAULT_THEMES, VocabularyError, load_regions, load_themes
+from ..tagging.sections import MATCH_KEYS, SECTION_KEYS
+from ..tagging.thesaurus import (
+    DEFAULT_DOCTYPES,
+    DEFAULT_REGIONS,
+    DEFAULT_THEMES,
+    UNQUALIFIED_DOCTYPE,
+    VocabularyError,
+    load_regions,
+    load_themes,
+)
 from ..tagging.yamlcheck import Checker, Problem, key_line, load_roundtrip, node_line, suggest, type_name
 
 SCHEDULES = ("daily", "weekly")
@@ -48,6 +57,8 @@ class Source:
     # Also take candidates from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml): see
     # crawl/sitemaps.py for when they are used without it.
     sitemaps: bool = False
+    # The source's own sections mapped to a type and themes (tagging/sections.py): evidence for the tagger.
+    sections: list[dict] = field(default_factory=list)
 
 
 KNOWN_KEYS = tuple(f.name for f in fields(Source))
@@ -107,6 +118,15 @@ class _Validator:
         self.themes: set[str] = set()
         self.regions: set[str] = set()
         self.region_of: dict[str, str] = {}  # department code → region code
+        self.doctypes: set[str] = set()
+        try:
+            import yaml
+
+            raw = yaml.safe_load(Path(DEFAULT_DOCTYPES).read_text(encoding="utf-8")) or {}
+            self.doctypes = {d["id"] for d in raw.get("doctypes") or [] if isinstance(d, dict) and "id" in d}
+            self.doctypes.discard(UNQUALIFIED_DOCTYPE)  # not a genre a section can give
+        except (OSError, ValueError):
+            pass
         try:
             _, themes = load_themes(themes_path)
             self.themes = set(themes)
@@ -205,9 +225,65 @@ class _Validator:
         self._number(entry, "max_depth", sid, values, minimum=0, integer=True)
         if "notes" in entry:
             values["notes"] = chk.string(entry, "notes", sid) or ""
+        values["sections"] = self._sections(entry, sid)
         if len(chk.problems) > before:
             return None
         return Source(**values)
+
+    def _sections(self, entry: Any, sid: str) -> list[dict]:
+        seq = entry.get("sections")
+        if seq is None:
+            return []
+        if not isinstance(seq, list):
+            self.chk.add(key_line(entry, "sections"), "sections", f"expected a list, got {type_name(seq)}", sid)
+            return []
+        out = []
+        for i, item in enumerate(seq):
+            line = key_line(seq, i) or key_line(entry, "sections")
+            if not isinstance(item, dict):
+                self.chk.add(line, "sections", f"item {i + 1}: expected a mapping such as "
+                             "{url_prefix: /agenda/, type: agenda_evenement}", sid)
+                continue
+            where = f"sections[{i + 1}]"
+            for key in item:
+                if key not in SECTION_KEYS:
+                    self.chk.add(key_line(item, key, line), f"{where}.{key}", "unknown key"
+                                 + suggest(str(key), SECTION_KEYS), sid)
+            matches = [k for k in MATCH_KEYS if k in item]
+            if len(matches) != 1:
+                self.chk.add(line, where, "needs exactly one of url_prefix, breadcrumb, category", sid)
+                continue
+            value = item[matches[0]]
+            if not isinstance(value, str) or not value.strip():
+                self.chk.add(key_line(item, matches[0], line), f"{where}.{matches[0]}", "expected a non-empty string",
+                             sid)
+                continue
+            if matches[0] == "url_prefix" and not value.startswith(("/", "http://", "https://")):
+                self.chk.add(key_line(item, "url_prefix", line), f"{where}.url_prefix",
+                             f"'{value}' must be a path starting with / or a full http(s) address", sid)
+            section: dict = {matches[0]: value.strip()}
+            doctype = item.get("type")
+            if doctype is not None:
+                if not isinstance(doctype, str) or (self.doctypes and doctype not in self.doctypes):
+                    self.chk.add(key_line(item, "type", line), f"{where}.type", f"unknown document type '{doctype}'"
+                                 + suggest(str(doctype), self.doctypes), sid)
+                else:
+                    section["type"] = doctype
+            themes = item.get("themes")
+            if themes is not None:
+                if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+                    self.chk.add(key_line(item, "themes", line), f"{where}.themes", "expected a list of theme ids",
+                                 sid)
+                else:
+                    for theme in themes:
+                        if self.themes and theme not in self.themes:
+                            self.chk.add(key_line(item, "themes", line), f"{where}.themes",
+                                         f"unknown theme id '{theme}'" + suggest(theme, self.themes), sid)
+                    section["themes"] = list(themes)
+            if "type" not in item and "themes" not in item:
+                self.chk.add(line, where, "a section needs a type or themes", sid)
+            out.append(section)
+        return out
 
     def _urls(self, entry: Any, key: str, urls: list[str], sid: str) -> list[str]:
         seq = entry.get(key)

@@ -3,7 +3,8 @@
 Runs the crawler's own hub discovery (feeds, listing pages, feed autodiscovery, sitemaps; first page of each
 listing) through the crawler's ``Fetcher`` (same politeness, robots.txt, size limits and SSRF guard), and reports
 per hub: whether it answered, how many candidate documents it gives, the first titles, and the robots.txt
-verdict; the homepage is always shown (title, feeds it announces). Nothing is stored.
+verdict; the homepage is always shown (title, feeds it announces); and what each of the source's ``sections:``
+gives (type, themes, the candidates that fall in it). Nothing is stored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..crawl import parse_feed, parse_html
 from ..crawl.fetch import Fetcher
 from ..crawl.hubs import HubDiscovery
 from ..items import FetchResult
+from ..tagging.sections import LABELS, MATCH_KEYS, section_matches
 from ..text.dedup import canonicalize
 
 FIRST_TITLES = 5
@@ -36,8 +38,19 @@ class HubResult:
 
 
 @dataclass
+class SectionResult:
+    """One of the source's ``sections:`` and the candidates of this test that fall in it."""
+    label: str
+    gives: str  # the type and themes it indicates, in French
+    count: int | None = 0  # None: cannot be told before the pages are fetched (breadcrumbs)
+    examples: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
 class TesterReport:
     hubs: list[HubResult]
+    sections: list[SectionResult] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -63,6 +76,7 @@ class _Probe(HubDiscovery):
         self.results: list[HubResult] = []
         self._texts: dict[str, str] = {}
         self._next_kind = ""
+        self.candidates: list[tuple[str, str, list[str]]] = []  # (url, title, feed categories) for the sections
 
     def _kind(self, url: str, kind: str) -> str:
         if self._next_kind:
@@ -117,8 +131,10 @@ class _Probe(HubDiscovery):
         if hub is None or len(self.queue) == before or depth:
             return
         hub.count += 1
+        title = (entry.title if entry else self._texts.get(canonicalize(url))) or ""
+        self.candidates.append((url, title, list(entry.categories) if entry else []))
         if len(hub.titles) < FIRST_TITLES:
-            hub.titles.append((entry.title if entry else self._texts.get(canonicalize(url))) or url)
+            hub.titles.append(title or url)
 
     def probe(self) -> list[HubResult]:
         self._discover()
@@ -128,9 +144,31 @@ class _Probe(HubDiscovery):
         return home + [h for h in self.results if h.kind != "homepage"]
 
 
-def run_tester(settings, source, resolver=None) -> TesterReport:
+def section_results(source, candidates: list[tuple[str, str, list[str]]], label_of=None) -> list[SectionResult]:
+    """Per section, the candidates (url, title, feed categories) it matches; breadcrumbs are only known once each
+    page is fetched, so they are said so rather than counted."""
+    label_of = label_of or (lambda kind, value: value)
+    out = []
+    for section in source.sections:
+        key = next(k for k in MATCH_KEYS if k in section)
+        gives = ", ".join([f"type {label_of('type', section['type'])}"] if section.get("type") else []
+                          + [f"thème {label_of('theme', t)}" for t in section.get("themes") or []])
+        result = SectionResult(f"{LABELS[key]} « {section[key]} »", gives)
+        if key == "breadcrumb":
+            result.count, result.note = None, "lu sur chaque page lors de la collecte"
+        else:
+            hits = [title or url for url, title, categories in candidates
+                    if section_matches(section, url, (), categories)]
+            result.count, result.examples = len(hits), hits[:FIRST_TITLES]
+        out.append(result)
+    return out
+
+
+def run_tester(settings, source, resolver=None, label_of=None) -> TesterReport:
     fetcher = Fetcher(settings, resolver=resolver)
     try:
-        return TesterReport(_Probe(settings, source, fetcher).probe())
+        probe = _Probe(settings, source, fetcher)
+        hubs = probe.probe()
+        return TesterReport(hubs, section_results(source, probe.candidates, label_of))
     finally:
         fetcher.close()

@@ -180,6 +180,8 @@ def _insert_new(session: Session, doc_id: str, canonical: str, source: SourceRef
     meta: dict = {}
     if ex.attachments:
         meta["attachments"] = list(ex.attachments)  # replayed by the crawl when the page is unchanged
+    if ex.meta.get("breadcrumb"):
+        meta["breadcrumb"] = list(ex.meta["breadcrumb"])  # a source's sections apply again on `tags recompute`
     meta["territory_explanation"] = tags.territory_explanation
     conn = session.connection()
     conn.execute(_INSERT_DOCUMENT, {

@@ -58,7 +58,7 @@ class Document(Base):
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     simhash: Mapped[int | None] = mapped_column(BigInteger)  # 63-bit, for near duplicates
-    doctype: Mapped[str] = mapped_column(String(60), default="actualite")
+    doctype: Mapped[str] = mapped_column(String(60), default="a_qualifier")  # until the tagger or an editor settles it
     doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
     # purged: its source asked to leave.
@@ -128,6 +128,28 @@ class TagOverride(Base):
     value: Mapped[str] = mapped_column(String(80))
     user_email: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TagExample(Base):
+    """A labelled example from an editor: the document as the tagger saw it and the labels the editor settled
+    (after a correction, or a confirmation « vérifié » in the review queue). ``crpv-watch tags train`` learns from
+    these rows; they outlive the document (no foreign key), so a purge does not erase what editors taught."""
+
+    __tablename__ = "tag_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(64), unique=True)  # one example per document: the latest
+    source_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    url: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")  # the start of the text (the tagger reads no further)
+    content_type: Mapped[str] = mapped_column(String(100), default="text/html")
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    doctype: Mapped[str] = mapped_column(String(40), default="")  # "" while still « à qualifier »
+    origin: Mapped[str] = mapped_column(String(20), default="")  # cli | form | review
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class CrawlRun(Base):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, distinct, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from .examples import UNSETTLED_TYPE
 from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, Place, TagOverride, utcnow
 from .repo import enqueue_index
 
@@ -160,26 +161,55 @@ def featured_documents(session: Session) -> list[Document]:
 
 
 def review_queue(session: Session, limit: int = 25, offset: int = 0) -> tuple[int, list[Document]]:
-    """Searchable documents whose tagging is uncertain (no theme, or only weak tagger themes), not yet seen
-    by an editor (no override, not marked reviewed), oldest first."""
+    """Searchable documents whose tagging is uncertain (type « à qualifier », no theme, or only weak tagger
+    themes), not yet seen by an editor (no override, not marked reviewed), least confident first — an editor's
+    minutes teach the tagger most there — then oldest first."""
     best = (select(DocumentTheme.document_id, func.max(DocumentTheme.score).label("best"))
             .group_by(DocumentTheme.document_id).subquery())
     touched = select(TagOverride.document_id)
     cond = [Document.status == "active", Document.id.not_in(touched),
-            or_(best.c.best.is_(None), best.c.best < UNCERTAIN_SCORE)]
+            or_(best.c.best.is_(None), best.c.best < UNCERTAIN_SCORE, Document.doctype == UNSETTLED_TYPE)]
     base = select(Document).outerjoin(best, best.c.document_id == Document.id).where(*cond)
     candidates = session.scalars(base.order_by(Document.first_seen_at, Document.id)
                                  .options(selectinload(Document.themes))).all()
     # ``reviewed`` lives in the JSON meta column: filtered here, where JSON functions need not be portable.
     pending = [d for d in candidates if not (d.meta or {}).get("reviewed")]
+    pending.sort(key=tagging_confidence)  # stable: equal confidence keeps the oldest first
     return len(pending), pending[offset:offset + limit]
 
 
+def _squash(score: float) -> float:
+    return score / (1.0 + score) if score > 0 else 0.0
+
+
+def type_confidence(doc: Document) -> float:
+    """0 for « à qualifier »; the learned model's probability; else the rules' evidence score squashed to 0–1."""
+    if doc.doctype == UNSETTLED_TYPE:
+        return 0.0
+    for entry in doc.doctype_explanation or []:
+        if isinstance(entry, dict) and entry.get("field") == "model":
+            return float(entry.get("score") or 0.0)
+    for entry in doc.doctype_explanation or []:
+        if isinstance(entry, dict) and entry.get("field") == "score":
+            return _squash(float(entry.get("score") or 0.0))
+    return 0.5  # tagged before evidence was scored
+
+
+def tagging_confidence(doc: Document) -> float:
+    """The weaker of the type's and the best theme's confidence (0–1)."""
+    theme = _squash(max((t.score for t in doc.themes), default=0.0))
+    return min(type_confidence(doc), theme)
+
+
 def uncertain_reason(doc: Document) -> str:
+    reasons = []
+    if doc.doctype == UNSETTLED_TYPE:
+        reasons.append("type à qualifier")
     if not doc.themes:
-        return "aucun thème"
-    best = max(t.score for t in doc.themes)
-    return f"score faible ({best:.2f})"
+        reasons.append("aucun thème")
+    elif max(t.score for t in doc.themes) < UNCERTAIN_SCORE:
+        reasons.append(f"score faible ({max(t.score for t in doc.themes):.2f})")
+    return " ; ".join(reasons) or f"confiance {tagging_confidence(doc):.0%}"
 
 
 # -- actions ---------------------------------------------------------------------------------------------------

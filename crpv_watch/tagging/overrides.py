@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..items import ExtractedDocument, Tags
 from ..store import repo
+from ..store.examples import record_example
 from ..store.ingest import retag
 from ..store.models import AuditLog, Document, TagOverride
 from .thesaurus import Vocabulary
@@ -41,8 +42,10 @@ class OverrideResult:
 
 
 def set_tags(session: Session, doc_id: str, vocabulary: Vocabulary, *, add: Iterable[str] = (),
-             remove: Iterable[str] = (), doctype: str | None = None, user_email: str = "") -> OverrideResult:
-    """Record an editor's correction of one document, apply it, and queue the index update."""
+             remove: Iterable[str] = (), doctype: str | None = None, user_email: str = "",
+             origin: str = "cli") -> OverrideResult:
+    """Record an editor's correction of one document, apply it, keep the result as a labelled example for
+    ``tags train`` (``origin``: cli, form or review), and queue the index update."""
     add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
     doc = repo.get_document(session, doc_id)
     if doc is None:
@@ -68,6 +71,7 @@ def set_tags(session: Session, doc_id: str, vocabulary: Vocabulary, *, add: Iter
     after = snapshot(doc)
     session.add(AuditLog(user_email=user_email, action="document.tags", target=doc.id, before=before,
                          after={**after, "overrides": [{"action": r.action, "value": r.value} for r in rows]}))
+    record_example(session, doc, origin, user_email)
     repo.enqueue_index(session, [doc.id])
     return OverrideResult(doc.id, before, after)
 
@@ -115,11 +119,11 @@ def extracted_from(doc: Document) -> ExtractedDocument:
     url = doc.places[0].url if doc.places else doc.canonical_url
     return ExtractedDocument(url=url, canonical_url=doc.canonical_url, title=doc.title or "", text=doc.text or "",
                              content_type=doc.content_type, summary=doc.summary or "", published=doc.published,
-                             author=doc.author or "", language=doc.language, pages=doc.pages)
+                             author=doc.author or "", language=doc.language, pages=doc.pages,
+                             meta={"breadcrumb": list((doc.meta or {}).get("breadcrumb") or [])})
 
 
-def recompute(session: Session, tag: Callable[[ExtractedDocument, tuple[str, ...]], Tags],
-              default_themes: Callable[[str], tuple[str, ...]], *, dry_run: bool = False,
+def recompute(session: Session, tag: Callable[[ExtractedDocument, str], Tags], *, dry_run: bool = False,
               batch: int = 200) -> RecomputeReport:
     """Re-tag every stored document (overrides replayed), queue the changed ones for indexing.
 
@@ -136,7 +140,7 @@ def recompute(session: Session, tag: Callable[[ExtractedDocument, tuple[str, ...
         for doc in docs:
             report.examined += 1
             before, stored = _labels(doc), _stored(doc)
-            retag(session, doc, tag(extracted_from(doc), default_themes(doc.source_id)))
+            retag(session, doc, tag(extracted_from(doc), doc.source_id))  # the source's themes and sections
             after = _labels(doc)
             if before != after:
                 change = Change(doc.id, doc.title, before, after)

@@ -77,12 +77,13 @@ class Territory:
     explanation: list[dict] = field(default_factory=list)  # [{"kind", "value", "label", "signals": [...]}]
 
 
-@dataclass
 class _Token:
-    folded: str
-    capital: bool
-    start: int
-    end: int
+    """One word of a text: a plain slotted class, since a page has thousands (the tagging budget is 5 ms)."""
+
+    __slots__ = ("folded", "capital", "start", "end")
+
+    def __init__(self, folded: str, capital: bool, start: int, end: int):
+        self.folded, self.capital, self.start, self.end = folded, capital, start, end
 
 
 @lru_cache(maxsize=100_000)
@@ -90,9 +91,35 @@ def _fold_word(word: str) -> str:
     return fold(word)
 
 
-def _tokens(text: str) -> list[_Token]:
-    # Folding each distinct word once: a 300-page PDF repeats a few thousand words a hundred thousand times.
-    return [_Token(_fold_word(m.group()), m.group()[0].isupper(), m.start(), m.end()) for m in _WORD.finditer(text)]
+class _Tokens:
+    """The words of a text, made into ``_Token`` objects only where a name may start: a page has thousands of
+    words and the tagging budget is 5 ms; ``folded`` (every word folded) is all the scan needs."""
+
+    def __init__(self, text: str):
+        self._matches = list(_WORD.finditer(text))
+        self.upper = [m.group()[0].isupper() for m in self._matches]
+        fold_word = _fold_word
+        self.folded = [fold_word(w) for w in _WORD.findall(text)]
+        self._made: dict[int, _Token] = {}
+
+    def __len__(self) -> int:
+        return len(self._matches)
+
+    def _one(self, i: int) -> _Token:
+        token = self._made.get(i)
+        if token is None:
+            m = self._matches[i]
+            token = self._made[i] = _Token(self.folded[i], self.upper[i], m.start(), m.end())
+        return token
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._one(i) for i in range(*index.indices(len(self._matches)))]
+        return self._one(index if index >= 0 else len(self._matches) + index)
+
+
+def _tokens(text: str) -> _Tokens:
+    return _Tokens(text)
 
 
 def _key(name: str) -> tuple[str, ...]:
@@ -103,28 +130,33 @@ class _NameIndex:
     """Names as folded word sequences, looked up by their first word; matches respect hyphenated compounds."""
 
     def __init__(self) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], list]]] = defaultdict(list)
+        # first word → {length → {key → values}}: one dict lookup per length, longest first, instead of comparing
+        # every name that starts with "la" or "saint" (the tagging-speed budget is 5 ms per page).
+        self._by_first: dict[str, dict[int, dict[tuple[str, ...], list]]] = defaultdict(dict)
 
     def add(self, key: tuple[str, ...], value: object) -> None:
         if not key:
             return
-        bucket = self._by_first[key[0]]
-        for known, values in bucket:
-            if known == key:  # four QPV are called "Bellevue": one key, every value
-                values.append(value)
-                return
-        bucket.append((key, [value]))
-        bucket.sort(key=lambda kv: -len(kv[0]))
+        by_length = self._by_first[key[0]]
+        values = by_length.setdefault(len(key), {}).setdefault(key, [])
+        values.append(value)  # four QPV are called "Bellevue": one key, every value
+        self._by_first[key[0]] = dict(sorted(by_length.items(), reverse=True))
 
-    def find(self, text: str, tokens: list[_Token]):
+    def find(self, text: str, tokens: _Tokens):
         """(start token, end token, values) of every capitalised, whole-compound occurrence, longest first."""
         resume = 0  # "La Grande Borne" is one occurrence, not also "Grande Borne"
-        for i, tok in enumerate(tokens):
+        folded, upper, last = tokens.folded, tokens.upper, len(tokens) - 1
+        by_first = self._by_first
+        # A name starts with a capital, or with an article before one ("la Grande Borne"): only there is it
+        # worth looking (the lead-word check below is the rule; this only skips positions it would refuse).
+        for i in [i for i, first in enumerate(folded) if first in by_first
+                  and (upper[i] or (first in ARTICLES and i < last and upper[i + 1]))]:
             if i < resume:
                 continue
-            for key, values in self._by_first.get(tok.folded, ()):
-                n = len(key)
-                if tuple(t.folded for t in tokens[i:i + n]) != key:
+            tok = tokens[i]
+            for n, keys in by_first[folded[i]].items() if folded[i] in by_first else ():
+                values = keys.get(tuple(folded[i:i + n]))
+                if values is None:
                     continue
                 # The first significant word must be a capitalised proper noun ("des Minguettes", "Bobigny").
                 lead = next((t for t in tokens[i:i + n] if t.folded not in ARTICLES), tok)
@@ -239,7 +271,7 @@ class TerritoryFinder:
         return self._territory(evidence)
 
     @staticmethod
-    def _cued(tokens: list[_Token], i: int) -> bool:
+    def _cued(tokens: _Tokens, i: int) -> bool:
         return any(t.folded in DEPARTMENT_CUES for t in tokens[max(0, i - 3):i])
 
     @staticmethod

@@ -19,7 +19,9 @@ DEFAULT_THEMES = DATA_DIR / "themes.yaml"
 DEFAULT_DOCTYPES = DATA_DIR / "doctypes.yaml"
 DEFAULT_REGIONS = DATA_DIR / "regions.yaml"
 
-FALLBACK_DOCTYPE = "actualite"
+FALLBACK_DOCTYPE = "actualite"  # the plain news item: no longer a default, a type like the others
+# The type of a document whose genre the evidence does not settle: shown as such, and queued for the editors.
+UNQUALIFIED_DOCTYPE = "a_qualifier"
 THEME_KINDS = ("transversal", "thematique", "methode")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -237,8 +239,9 @@ def _parse_doctypes(chk: Checker, data: Any) -> tuple[dict[str, DocType], list[s
     for ident in raw:
         if ident not in precedence:
             chk.add(seen[ident], "precedence", "doctype missing from the precedence list", ident, "doctype")
-    if raw and FALLBACK_DOCTYPE not in raw:
-        chk.add(key_line(data, "doctypes", 1), "doctypes", f"the fallback type '{FALLBACK_DOCTYPE}' is missing")
+    for required in (FALLBACK_DOCTYPE, UNQUALIFIED_DOCTYPE):
+        if raw and required not in raw:
+            chk.add(key_line(data, "doctypes", 1), "doctypes", f"the type '{required}' is missing")
     order = [i for i in dict.fromkeys(precedence) if i in raw]
     for ident, fields in raw.items():
         rank = order.index(ident) if ident in order else len(order)

@@ -89,12 +89,14 @@ def _register_blueprints(app: Flask) -> None:
     from .editors import documents as editors_documents
     from .editors import index as editors_index
     from .editors import sources as editors_sources
+    from .editors import tagging as editors_tagging  # /editeurs/etiquetage: rules or model, « Réentraîner »
 
     app.register_blueprint(admin.bp)  # after auth: its session check needs the loaded user
     app.register_blueprint(editors_sources.bp)
     app.register_blueprint(editors_documents.bp)
     app.register_blueprint(editors_crawl.bp)
     app.register_blueprint(editors_index.bp)  # /editeurs/index: the search index and its rebuild, admins only
+    app.register_blueprint(editors_tagging.bp)
     app.register_blueprint(health.bp)
     from .public import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
     subscriptions.register(app)

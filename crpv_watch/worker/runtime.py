@@ -27,6 +27,7 @@ def serve_web(services, host: str, port: int, background: bool = False) -> None:
         scheduler = start_background(services, mode="run")
         jobs = [j for j in scheduler.get_jobs() if j.id.startswith("crawl:")]
         click.echo(f"Planificateur : {len(jobs)} tâche(s) de collecte.")
+        click.echo(f"Étiquetage : {services.tagger.describe()}.")
     try:
         app = create_app(services.settings, services)
         click.echo(f"crpv-watch : site servi sur http://{host}:{port}/  (Ctrl-C pour arrêter)")
@@ -93,6 +94,7 @@ def run_worker(services, crawl_now: bool = False) -> None:
     jobs = [j for j in scheduler.get_jobs() if j.id.startswith("crawl:")]
     click.echo(f"crpv-watch worker (pid {os.getpid()}) : {len(jobs)} tâche(s) de collecte, "
                f"index {services.settings.index_dir}", err=True)
+    click.echo(f"Étiquetage : {services.tagger.describe()}.", err=True)
     if crawl_now:
         from ..indexing import requests as crawl_requests
 

@@ -138,8 +138,8 @@ def write_heartbeat(services, mode: str, scheduler) -> None:
 
 
 def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> None:
-    """Heartbeat, index-queue drain, sources-file watch, web crawl requests and index rebuild requests
-    (``index_rebuild.handle_requests``).
+    """Heartbeat, index-queue drain, sources-file watch, web crawl requests, index rebuild requests
+    (``index_rebuild.handle_requests``) and tagging-model training requests (``worker.training``).
 
     ``start_crawl(source_ids)`` starts a crawl without blocking the scheduler's thread.
     """
@@ -149,6 +149,7 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
     from ..indexing import requests as crawl_requests
     from ..indexing.writer import Indexer
     from ..sources.write import refresh_if_changed, remember_stamp
+    from .training import handle_requests as handle_training
 
     indexer = Indexer(services)
     remember_stamp(services)
@@ -162,6 +163,7 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
             log.exception("heartbeat failed")
 
     rebuilding: list[threading.Thread] = []
+    training: list[threading.Thread] = []
 
     def drain() -> None:
         if rebuilding and rebuilding[0].is_alive():
@@ -193,6 +195,14 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
                                           name="index-rebuild", daemon=True)]
         rebuilding[0].start()
 
+    def train_requests_job() -> None:
+        # Training takes a minute or more: its own thread, as rebuilds; the new model is used by the next crawl.
+        if (training and training[0].is_alive()) or not crawl_requests.pending(services, crawl_requests.TRAIN):
+            return
+        training[:] = [threading.Thread(target=handle_training, args=(services,), name="tagging-train",
+                                        daemon=True)]
+        training[0].start()
+
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     scheduler.add_job(heartbeat, "interval", seconds=HEARTBEAT_EVERY, id="upkeep:heartbeat",
                       name="Battement de cœur", next_run_time=_now(services), **common)
@@ -204,6 +214,8 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
                       name="Collectes demandées", **common)
     scheduler.add_job(rebuild_requests_job, "interval", seconds=2, id="upkeep:rebuild-requests",
                       name="Reconstructions de l'index demandées", **common)
+    scheduler.add_job(train_requests_job, "interval", seconds=5, id="upkeep:train-requests",
+                      name="Entraînements du modèle d'étiquetage demandés", **common)
 
 
 def _now(services):

@@ -6,12 +6,13 @@ queue (`crpv-watch run`'s scheduler, or the next `crawl`).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...store import repo
+from ...store.examples import record_example
 from ...store.models import Document
 from ...tagging.overrides import OverrideError, set_tags
 from ...tagging.territory import qpv_names
@@ -70,10 +71,13 @@ def update_tags(doc_id: str):
         remove = sorted(t for t in current - wanted if t in vocabulary.themes)
         doctype = form.doctype.data if form.doctype.data != doc.doctype else None
         if not (add or remove or doctype):
-            flash("Aucun changement.", "info")
+            # Saving the tagger's labels unchanged confirms them: a labelled example for `tags train`.
+            record_example(db, doc, "form", g.user.email)
+            flash("Aucun changement : étiquetage confirmé.", "info")
             return redirect(url_for("search.document", doc_id=doc_id))
         try:
-            set_tags(db, doc_id, vocabulary, add=add, remove=remove, doctype=doctype, user_email=g.user.email)
+            set_tags(db, doc_id, vocabulary, add=add, remove=remove, doctype=doctype, user_email=g.user.email,
+                     origin=request.form.get("origin") or "form")
         except OverrideError:
             abort(400)
     flash("Thèmes et type enregistrés : ils l'emportent désormais sur l'étiquetage automatique.", "success")

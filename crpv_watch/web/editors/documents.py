@@ -16,8 +16,10 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from ...store import audit, repo, workspace
+from ...store.examples import record_example_of
 from ..auth import login_required
 from ..filters import services
+from .tagging import tagging_status
 from .workspace import ActionForm, user_email
 
 bp = Blueprint("editors_documents", __name__, url_prefix="/editeurs/documents")
@@ -72,7 +74,8 @@ def review():
     with services().db.session() as db:
         total, docs = workspace.review_queue(db, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("editors/review.html", docs=docs, total=total, page=page, per_page=PER_PAGE,
-                           reason=workspace.uncertain_reason)
+                           reason=workspace.uncertain_reason, confidence=workspace.tagging_confidence,
+                           tagging=tagging_status(services()))
 
 
 @bp.route("/a-la-une")
@@ -125,6 +128,8 @@ def _feature(doc, form) -> tuple[str, str]:
 
 def _reviewed(doc, form) -> tuple[str, str]:
     doc.meta = {**(doc.meta or {}), "reviewed": True}
+    if doc.doctype != "a_qualifier":  # a confirmed document is a labelled example for `tags train`
+        record_example_of(doc, "review", user_email())
     return "document.reviewed", "Document marqué comme vérifié : il quitte la file à revoir."
 
 

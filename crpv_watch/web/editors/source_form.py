@@ -25,6 +25,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...crawl.patterns import pattern_problem
 from ...sources.load import KNOWN_KEYS, SLUG, Source, private_host_problem, schedule_problem, url_problem
+from ...tagging.sections import format_form_lines, parse_form_lines
+from ...tagging.thesaurus import UNQUALIFIED_DOCTYPE
 
 
 def lines(value: str | None) -> list[str]:
@@ -101,6 +103,13 @@ class SourceForm(FlaskForm):
                             description="Une expression par ligne, ex. /agenda/", render_kw={"rows": 2,
                                                                                            "spellcheck": "false"})
     themes = MultiCheckboxField("Thèmes par défaut", choices=[], validate_choice=True)
+    sections = TextAreaField("Rubriques du site (type et thèmes)", validators=[Length(max=10_000)],
+                             description="Une rubrique par ligne : « url /ressources/fiches/ = fiche_experience », "
+                                         "« fil Agenda = agenda_evenement » (fil d'Ariane), « catégorie Offres "
+                                         "d'emploi = offre_emploi, emploi_insertion » (catégorie du flux). Après « = » : "
+                                         "un identifiant de type et/ou des identifiants de thèmes. Ce sont des indices "
+                                         "pour l'étiquetage, pas des décisions.",
+                             render_kw={"rows": 3, "spellcheck": "false"})
     schedule = StringField("Fréquence de collecte", default="daily",
                            validators=[DataRequired("Saisissez une fréquence."), Length(max=100), _schedule],
                            description="daily (chaque nuit), weekly (chaque dimanche) ou une expression cron à "
@@ -133,10 +142,15 @@ class SourceForm(FlaskForm):
             kwargs["data"] = {**{k: getattr(source, k) for k in KNOWN_KEYS},
                               "departments": ", ".join(source.departments), "feeds": "\n".join(source.feeds),
                               "start_urls": "\n".join(source.start_urls), "include": "\n".join(source.include),
-                              "exclude": "\n".join(source.exclude), "private_hosts": "\n".join(source.private_hosts)}
+                              "exclude": "\n".join(source.exclude), "private_hosts": "\n".join(source.private_hosts),
+                              "sections": format_form_lines(source.sections)}
         super().__init__(*args, **kwargs)
         self._source, self._admin = source, admin
+        self._doctypes: set[str] = set()
+        self._theme_ids: set[str] = set()
         if vocabulary is not None:
+            self._doctypes = set(vocabulary.doctypes) - {UNQUALIFIED_DOCTYPE}
+            self._theme_ids = set(vocabulary.themes)
             self.region.choices = sorted(vocabulary.regions.items(), key=lambda kv: kv[1])
             self.themes.choices = sorted(((t.id, t.label) for t in vocabulary.themes.values()), key=lambda kv: kv[1])
         if source is not None:
@@ -159,6 +173,14 @@ class SourceForm(FlaskForm):
             return False
         return (self.homepage.data or "").strip() != source.homepage or lines(self.feeds.data) != source.feeds \
             or lines(self.start_urls.data) != source.start_urls
+
+    def validate_sections(self, field) -> None:
+        _, errors = parse_form_lines(field.data, self._doctypes, self._theme_ids)
+        if errors:
+            raise ValidationError(" ; ".join(errors[:5]) + ".")
+
+    def parsed_sections(self) -> list[dict]:
+        return parse_form_lines(self.sections.data, self._doctypes, self._theme_ids)[0]
 
 
 def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
@@ -183,6 +205,7 @@ def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
         "departments": codes(form.departments.data),
         "notes": (form.notes.data or "").strip(),
         "sitemaps": bool(form.sitemaps.data),
+        "sections": form.parsed_sections(),
     }
     # Keys the form does not show (added to the schema later) keep the source's value, or the default.
     defaults = {f.name: (getattr(source, f.name) if source else

@@ -161,7 +161,8 @@ def _edit(source: Source | None):
         if not any(f.errors for f in form):
             candidate = Source(**values)
             if form.test.data:
-                report = run_tester(svc.settings, candidate, resolver=current_app.config.get("CRPV_RESOLVER"))
+                report = run_tester(svc.settings, candidate, resolver=current_app.config.get("CRPV_RESOLVER"),
+                                    label_of=svc.label)
             else:
                 try:
                     save_source(path, values, original_id=source.id if source else None,

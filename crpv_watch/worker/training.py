@@ -1,0 +1,34 @@
+"""The worker's side of « Réentraîner le modèle »: claims the training requests the editors' page queued
+(``indexing.requests.TRAIN``) and trains once for them all (``tagging.retrain.run_training``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from ..indexing import requests
+from ..tagging import retrain
+
+log = logging.getLogger(__name__)
+
+
+def handle_requests(services) -> retrain.Outcome | None:
+    claimed = requests.take(services, requests.TRAIN)
+    if not claimed:
+        return None
+    users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in claimed))
+    log.info("tagging model training requested by %s", users)
+    try:
+        return retrain.run_training(services, user=users)
+    except retrain.RetrainError as exc:
+        log.warning("tagging model training not run: %s", exc)
+        retrain.write_report(services.settings, {
+            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
+            "reason": f"entraînement impossible : {exc}"})
+        return None
+    except Exception:
+        log.exception("tagging model training failed")
+        retrain.write_report(services.settings, {
+            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
+            "reason": "échec de l'entraînement (voir le journal du service)"})
+        return None
