@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crpv_watch.crawl.parse_feed import parse_feed
+from crpv_watch.crawl.parse_feed import html_to_text, parse_feed
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -80,3 +80,9 @@ def test_garbage_never_raises():
         feed = parse_feed("https://x.fr/feed", body)
         assert feed.bozo, body[:20]
         assert isinstance(feed.entries, list)
+
+
+def test_feed_fragments_become_text_where_a_tag_regex_would_cut_wrong():
+    fragment = '<p>Un <a title="a>b">lien</a> &amp; caf&eacute;<br>fin</p><!-- x > y --><script>alert(1)</script>'
+    assert html_to_text(fragment) == "Un lien & café fin"
+    assert html_to_text("sans balise\xa0ici") == "sans balise ici"

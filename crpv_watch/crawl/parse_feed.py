@@ -9,30 +9,31 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import io
-import re
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from bs4 import BeautifulSoup
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from crpv_watch.items import FeedEntry, ParsedFeed
 
-_TAG_RE = re.compile(r"<[^>]+>")
-_BLOCK_RE = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|blockquote|tr|table)\b[^>]*>", re.I)
-
 
 def html_to_text(value: str | None) -> str:
-    """Plain text from a feed's HTML fragment (feedparser has already sanitised it)."""
+    """Plain text from a feed's HTML fragment (feedparser has already sanitised it).
+
+    BeautifulSoup rather than regular expressions: feed fragments are hostile and often malformed (``>`` inside
+    attributes, comments, unclosed tags), which a tag regex cuts in the wrong place; fragments are small, so the
+    tree costs little here, unlike whole pages (see crawl/html_tree.py)."""
     if not value:
         return ""
-    if "<" in value:
-        value = re.sub(r"<(script|style)\b.*?</\1>", " ", value, flags=re.I | re.S)
-        value = _BLOCK_RE.sub(" ", value)
-        value = _TAG_RE.sub("", value)
-    return " ".join(html.unescape(value).replace("\xa0", " ").split())
+    if "<" in value or "&" in value:
+        soup = BeautifulSoup(value, "lxml")
+        for node in soup(["script", "style"]):
+            node.decompose()
+        value = soup.get_text(" ")
+    return " ".join(value.replace("\xa0", " ").split())
 
 
 def _datetime(parsed) -> dt.datetime | None:
