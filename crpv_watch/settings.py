@@ -9,6 +9,7 @@ never in ``sources.yaml``; ``Settings.redacted()`` is what may be logged.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
 import secrets
@@ -59,10 +60,13 @@ class Settings:
     host_name: str = "Hébergeur à compléter"
     accessibility_status: str = "partiellement conforme"
     results_per_page: int = 10
-    session_cookie_secure: bool = False
+    session_cookie_secure: bool | None = None  # default: on when base_url is https
     session_hours: int = 8
     login_rate_limit: int = 10  # failed logins per address and window
     login_rate_window: int = 900  # seconds
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For / -Proto are believed; the
+    # rate limits then count per visitor instead of per proxy. Empty: the headers are ignored. See OPERATIONS.md.
+    trusted_proxies: str = ""
 
     # Crawl
     user_agent: str = "crpv-watch/0.1 (+https://github.com/crpv-watch/crpv-watch; veille des CRPV)"
@@ -74,6 +78,8 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0
+    source_time_budget: float = 1800.0  # seconds one source's crawl may take in all; then it stops and says so
+    crawl_pool_size: int = 2  # scheduled crawls started at once by the worker (they then queue for the writer)
     max_html_bytes: int = 5_000_000
     max_pdf_bytes: int = 50_000_000
     max_redirects: int = 5
@@ -119,6 +125,11 @@ class Settings:
             self.database_url = f"sqlite:///{self.data_dir / 'crpv-watch.db'}"
         if not self.mail_url:
             self.mail_url = f"maildir://{self.data_dir / 'mail'}"
+        for item in self.trusted_proxies.replace(",", " ").split():  # a typo must stop the start, not be ignored
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise SettingsError(f"trusted_proxies: {item!r} is not an IP address or network") from None
         if self.search_backend not in SEARCH_BACKENDS:
             raise SettingsError(f"search_backend: {self.search_backend!r} is not one of {', '.join(SEARCH_BACKENDS)}")
         if self.search_backend == "postgresql" and not self.database_url.startswith("postgresql"):
@@ -142,6 +153,13 @@ class Settings:
             key_file.write_text(self.secret_key)
             key_file.chmod(0o600)
         return self.secret_key
+
+    @property
+    def cookies_secure(self) -> bool:
+        """The session cookie's Secure flag: as set, else on exactly when the site is served over https."""
+        if self.session_cookie_secure is None:
+            return self.base_url.lower().startswith("https://")
+        return bool(self.session_cookie_secure)
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -210,7 +228,7 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        if kind == "bool":
+        if kind.startswith("bool"):
             return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
         if kind == "int":
             return int(value)

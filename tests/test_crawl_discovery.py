@@ -19,7 +19,7 @@ def server():
 
 
 def source(server, **kw) -> Source:
-    return Source(id=kw.pop("id", "mini"), name="Mini", homepage=server.url("/"), allow_private_network=True, **kw)
+    return Source(id=kw.pop("id", "mini"), name="Mini", homepage=server.url("/"), private_hosts=["127.0.0.1"], **kw)
 
 
 def run(runner):

@@ -40,7 +40,7 @@ def test_kill_halfway_then_rerun(tmp_path):
         proc = sender(services, smtp)
         try:
             try:
-                smtp.wait_for(SUBSCRIBERS // 2, timeout=30)
+                smtp.wait_for(SUBSCRIBERS // 2, timeout=120)  # a readiness wait, generous for loaded machines
             except TimeoutError:
                 proc.kill()
                 raise AssertionError(proc.communicate()[1].decode()[-3000:]) from None

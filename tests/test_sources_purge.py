@@ -30,7 +30,7 @@ def cli(tmp_path, monkeypatch):
         b.page("/republie", article("partage"))  # the same text: one document found at two places
         b.page("/autre", article("autre"))
         entries = [{"id": sid, "name": sid, "homepage": srv.url("/"), "start_urls": [srv.url("/liste")],
-                    "allow_private_network": True} for sid, srv in (("alpha", alpha), ("beta", beta))]
+                    "private_hosts": ["127.0.0.1", "127.0.0.2"]} for sid, srv in (("alpha", alpha), ("beta", beta))]
         sources = tmp_path / "sources.yaml"
         sources.write_text(yaml.safe_dump({"sources": entries}))
         for name, value in {"CRAWL_DELAY": "0", "RETRY_BASE_DELAY": "0", "SECRET_KEY": "x"}.items():

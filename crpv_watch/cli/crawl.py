@@ -30,6 +30,8 @@ def crawl(ctx: Context, source_ids, as_json: bool):
     if report.store_failures:  # never a success that stored nothing
         fail(f"collecte n° {report.run_id} en échec : {report.store_failures} document(s) refusé(s) par la base "
              f"de données ({report.first_store_error()})", code=4)
+    if report.write_failure:  # the report above says how far the crawl got
+        fail(report.write_failure, code=4)
 
 
 

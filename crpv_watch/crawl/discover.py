@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from crpv_watch.crawl import patterns as patterns_re2
 from crpv_watch.items import ParsedPage
 from crpv_watch.text.dedup import canonicalize
 
@@ -31,9 +32,9 @@ def _host(url: str) -> str:
 def _matches(url: str, patterns: list[str] | None) -> bool:
     for pattern in patterns or []:
         try:
-            if re.search(pattern, url):
+            if patterns_re2.search(pattern, url):
                 return True
-        except re.error:  # sources.py validates patterns; a bad one must not break a crawl
+        except ValueError:  # sources.py validates patterns; a bad one must not break a crawl
             continue
     return False
 

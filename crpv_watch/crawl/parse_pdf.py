@@ -6,7 +6,7 @@ never waited for), each worker an address-space cap (``RLIMIT_AS``) so a bomb en
 the OOM killer, and workers are recycled every ``RECYCLE_AFTER`` files to bound leaks. A process per file
 would cost ~0.3 s of interpreter start and pypdf import per PDF; the pool pays that once per worker.
 
-Workers are ``python -m crpv_watch.crawl.pdf_text`` subprocesses talking over a socketpair, not
+Workers are ``python -m crpv_watch.crawl.document_worker`` subprocesses talking over a socketpair, not
 multiprocessing children: ``fork`` is unsafe in the threaded crawler and web app, and ``spawn``/``forkserver``
 re-run the caller's ``__main__`` (a script without a main guard would start crawling again in every worker).
 """
@@ -70,7 +70,7 @@ class _Pool:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p)
-        proc = subprocess.Popen([sys.executable, "-m", "crpv_watch.crawl.pdf_text", str(child.fileno())],
+        proc = subprocess.Popen([sys.executable, "-m", "crpv_watch.crawl.document_worker", str(child.fileno())],
                                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=env, close_fds=True)
         child.close()
         worker = _Worker(proc, Connection(parent.detach()))

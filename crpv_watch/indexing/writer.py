@@ -17,13 +17,17 @@ import time
 from collections.abc import Callable, Iterator
 
 from ..store import repo
+from ..store.failures import BusyError
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "writer.lock"
 
 
-class WriterBusy(RuntimeError):
+class WriterBusy(BusyError):
     """Another process holds the writer lock (a crawl, a purge, a rebuild…) for longer than we wait."""
+
+    def french(self) -> str:
+        return str(self).split(" / ")[0]
 
 
 _held: dict[str, list] = {}  # lock id -> [release(), holders in this process]

@@ -20,6 +20,7 @@ from whoosh import query
 from whoosh.index import LockError
 
 from ..items import IndexDocument
+from ..store.failures import BusyError
 from . import generations as gens
 from .facets import FacetData, facet_values, label_or_value
 from .hits import build_hits
@@ -42,8 +43,12 @@ MAX_PER_PAGE = 100
 WEIGHTING = RankingBM25F(B=0.75, K1=1.2)
 
 
-class IndexBusyError(RuntimeError):
+class IndexBusyError(BusyError):
     """Another writer (probably another process) held the index for longer than ``write_timeout``."""
+
+    def french(self) -> str:
+        return ("l'index de recherche est verrouillé par un autre processus (une collecte, une reconstruction "
+                "ou le worker) ; réessayez quand il aura fini")
 
 
 class IndexNeedsRebuildError(RuntimeError):
@@ -266,6 +271,7 @@ class SearchEngine:
             if old_lock is not None and not gens.acquire(old_lock, self.write_timeout):
                 raise IndexBusyError(f"the search index in {self.index_dir} is locked by another writer")
             try:
+                self._remove_leftovers(old_name)
                 name, new_ix = gens.new_generation(self.index_dir)
                 try:
                     count = gens.fill(new_ix, docs)
@@ -286,6 +292,27 @@ class SearchEngine:
                 gens.remove_generation(self.index_dir, old_name)
         log.info("search index rebuilt: %d documents in %s", count, name)
         return count
+
+    def _remove_leftovers(self, live: str | None) -> None:
+        with gens.swap_lock(self.index_dir):
+            removed = gens.remove_leftovers(self.index_dir, keep=live)
+        if removed:
+            log.warning("removed what interrupted index rebuilds left: %s", ", ".join(removed))
+
+    def remove_leftovers(self) -> None:
+        """At start: clears what a killed rebuild left, unless a writer is at work (it is then done at the next
+        rebuild). Holding the live generation's write lock proves no rebuild is under way."""
+        with self._write_lock:
+            with self._read_lock:
+                self._follow_pointer()
+                ix, name = self._ix, self._generation
+            lock = ix.lock("WRITELOCK") if ix is not None else None
+            if lock is None or not gens.acquire(lock, 0.5):
+                return
+            try:
+                self._remove_leftovers(name)
+            finally:
+                lock.release()
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -159,6 +159,7 @@ class SearchResponse:
             },
             "notice": self.notice,
             "suggestion": self.suggestion,
+            "complete": self.complete,
         }
 
 

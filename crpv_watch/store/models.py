@@ -252,6 +252,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Carried by the signed session cookie; moved on at sign-out, so every copy of an older cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class RateCounter(Base):

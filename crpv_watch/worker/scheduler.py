@@ -22,15 +22,31 @@ def trigger_for(schedule: str, source_id: str, tz: str) -> CronTrigger:
     return CronTrigger.from_crontab(schedule, timezone=tz)
 
 
+CRAWL_EXECUTOR = "crawls"
+DIGEST_EXECUTOR = "digests"
+
+
+def executors(settings) -> dict:
+    """Crawls (minutes each, possibly many at once) and the digest run get pools of their own: whatever they do,
+    the default pool stays free for the upkeep jobs (heartbeat, index-queue drain, requests), which then keep
+    their period."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    return {"default": ThreadPoolExecutor(max_workers=5),
+            CRAWL_EXECUTOR: ThreadPoolExecutor(max_workers=max(1, settings.crawl_pool_size)),
+            DIGEST_EXECUTOR: ThreadPoolExecutor(max_workers=1)}
+
+
 def build_scheduler(services, crawl_job) -> BackgroundScheduler:
     """``crawl_job(source_id)`` runs one source's crawl; jobs coalesce and tolerate a missed start by an hour."""
     tz = services.settings.timezone
-    scheduler = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "misfire_grace_time": 3600,
-                                                               "max_instances": 1})
+    scheduler = BackgroundScheduler(timezone=tz, executors=executors(services.settings),
+                                    job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1})
     for source in services.sources:
         if source.enabled:
             scheduler.add_job(crawl_job, trigger_for(source.schedule, source.id, tz), args=[source.id],
-                              id=f"crawl:{source.id}", name=f"Collecte {source.id}", replace_existing=True)
+                              id=f"crawl:{source.id}", name=f"Collecte {source.id}", replace_existing=True,
+                              executor=CRAWL_EXECUTOR)
     add_digest_job(scheduler, services)
     return scheduler
 
@@ -76,7 +92,7 @@ def add_digest_job(scheduler, services) -> None:
         return  # keep its next run time: a run missed while we were down is then caught up at start
     scheduler.add_job("crpv_watch.worker.scheduler:run_digest_job", trigger, id=DIGEST_JOB_ID, name="Lettres de veille",
                       jobstore=DIGEST_JOBSTORE, replace_existing=True, coalesce=True, misfire_grace_time=6 * 3600,
-                      max_instances=1)
+                      max_instances=1, executor=DIGEST_EXECUTOR)
 
 
 # -- upkeep jobs of the crawling process (``run`` and ``worker``) ---------------------------------------------
@@ -101,7 +117,7 @@ def sync_crawl_jobs(scheduler, services, crawl_job) -> bool:
         if job is not None and str(job.trigger) == str(trigger):
             continue
         scheduler.add_job(crawl_job, trigger, args=[source.id], id=job_id, name=f"Collecte {source.id}",
-                          replace_existing=True)
+                          replace_existing=True, executor=CRAWL_EXECUTOR)
         changed = True
     return changed
 
