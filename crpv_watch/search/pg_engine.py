@@ -1,8 +1,10 @@
 """PgSearchEngine: the search index in PostgreSQL (``search_backend = "postgresql"``), for several web nodes.
 
 The same interface and answers as the Whoosh ``SearchEngine``: the same query parser (``search/query.py``), the
-same analyzer writing the ``tsvector``s (``search/pg_terms.py``), the same any-word fallback, disjunctive
-facet counts, recency re-ranking, highlighter (on the store's text) and spelling corrections. The index is a
+same analyzer writing the ``tsvector``s (``search/pg_terms.py``), the same tiers (``search/tiers.py``: every
+word, then phrases' words, then some words when few), disjunctive facet counts, recency re-ranking,
+highlighter (on the store's text) and spelling corrections. Not yet: the close forms of rare words
+(``search/variants.py`` reads Whoosh's lexicon), so a rare misspelt word finds less here than on Whoosh. The index is a
 table of the database, so every node sees a commit at once and nothing lives in a data directory. Reads may go
 to a replica (``database_read_url``); writes go to the primary. Ranking is PostgreSQL's ``ts_rank`` over the
 weighted fields (not BM25F): the matching documents and counts are the Whoosh engine's, the order close to it.
@@ -21,13 +23,14 @@ from ..items import IndexDocument
 from ..store import fulltext
 from ..store.db import make_engine
 from . import pg_terms
-from .engine import MAX_PER_PAGE, OR_NOTICE
+from .engine import MAX_PER_PAGE
 from .facets import facet_values, label_or_value
 from .hits import build_hits
-from .query import QueryContext, boost_themes, parse, plain_query, query_words
+from .query import QueryContext, parse, plain_query, query_words
 from .related import MLT_TERMS, MLT_TEXT_CHARS, RERANK, SUGGEST_BELOW, recency_factor
 from .schema import FACET_FIELDS, date_number
 from .synonyms import Synonyms
+from .tiers import FEW, Found, build_tiers, notices
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -162,17 +165,12 @@ class PgSearchEngine:
         response = SearchResponse(query=req.q, total=0, page=page, per_page=per_page)
         with self._read.connect() as conn:
             ctx = self._context(conn) if req.q.strip() else QueryContext(synonyms=self.synonyms)
-            q = boost_themes(parse(req.q, self.schema, context=ctx), req.q, self.synonyms)
-            found = self._run(conn, q, req, page, per_page)
-            if q is not None and found[0] == 0:
-                any_word = parse(req.q, self.schema, any_word=True, context=ctx)
-                if any_word is not None and any_word != q:
-                    fallback = self._run(conn, any_word, req, page, per_page)
-                    if fallback[0]:
-                        q, found, response.notice = any_word, fallback, OR_NOTICE
-            if q is not None and found[0] < SUGGEST_BELOW:
-                response.suggestion = self._suggest(conn, ctx, req, found[0])
-            total, counts, top = found
+            plan = build_tiers(req.q, self.schema, ctx, self.synonyms)
+            total, counts, top, q, per_tier = self._run_tiers(conn, plan.tiers, req, page, per_page)
+            response.notice = notices(Found(total, counts, [], q, per_tier), plan.expanded)
+            if plan.tiers and total < SUGGEST_BELOW:
+                response.suggestion = self._suggest(conn, ctx, req, total)
+            response.complete = dict(per_tier).get("full") if plan.tiers else None
             fields = fulltext.stored(conn, [doc_id for doc_id, _ in top])
         stored = [(fields[doc_id], score) for doc_id, score in top if doc_id in fields]
         response.total = total
@@ -184,6 +182,55 @@ class PgSearchEngine:
             for name in FACETS
         }
         return response
+
+    def _run_tiers(self, conn, tiers, req: SearchRequest, page: int, per_page: int):
+        """As search/tiers.py: every word first, then phrases' words, then some words when few; each tier ranked
+        after the ones before it. (total, counts, [(id, score)] of the page, the broadest query, per tier)."""
+        if not tiers:
+            total, counts, top = self._run(conn, None, req, page, per_page)
+            return total, counts, top, None, []
+        _, dates, selections = self._where_parts(conn, None, req)
+        used: list[tuple] = []  # (tier, its condition, the condition of what it adds)
+        per_tier = []
+        for i, tier in enumerate(tiers):
+            cond = self._condition(conn, tier.q, req.q)
+            before = ("or", [c for _, c, _ in used]) if used else ("none",)
+            if i and not tier.always and fulltext.total(conn, fulltext.where(before, dates, selections)) >= FEW:
+                break
+            new = ("and", [cond, ("not", before)]) if used else cond
+            added = fulltext.total(conn, fulltext.where(new, dates, selections))
+            if i and not fulltext.total(conn, fulltext.where(new, None, {})):
+                continue
+            used.append((tier, cond, new))
+            per_tier.append((tier.kind, added))
+        base = ("or", [c for _, c, _ in used]) if len(used) > 1 else used[0][1]
+        matched = fulltext.where(base, dates, selections)
+        counts = fulltext.facet_counts(conn, matched, [c for c in FACET_FIELDS.values() if c not in selections])
+        for column in selections:
+            counts.update(fulltext.facet_counts(conn, fulltext.where(base, dates, selections, column), [column]))
+        total = fulltext.total(conn, matched)
+        upto = page * per_page
+        start = upto - per_page
+        q = used[-1][0].q
+        if total <= start:
+            return total, counts, [], q, per_tier
+        if req.sort != "relevance":
+            rows = fulltext.ranked_ids(conn, matched, None, None, per_page, start, req.sort)
+            return total, counts, [(r[0], 0.0) for r in rows], q, per_tier
+        themes = sorted(self.synonyms.themes_named(req.q)) if self.synonyms else []
+        today = self.reference_date or dt.date.today()
+        ranked: list[tuple[str, float]] = []
+        for tier, _, new in used:
+            rank = pg_terms.rank_query(tier.q)
+            limit = max(upto - len(ranked), RERANK)
+            rows = fulltext.ranked_ids(conn, fulltext.where(new, dates, selections), rank,
+                                       (themes, THEME_RANK_BOOST), limit)
+            head = [(d, sc * recency_factor(p, today)) for d, sc, p in rows[:RERANK]]
+            head.sort(key=lambda x: -x[1])
+            ranked += head + [(d, sc) for d, sc, _ in rows[RERANK:]]
+            if len(ranked) >= upto:
+                break
+        return total, counts, ranked[start:upto], q, per_tier
 
     def _where_parts(self, conn, q, req: SearchRequest):
         base = self._condition(conn, q, req.q)

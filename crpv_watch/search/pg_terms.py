@@ -19,19 +19,21 @@ from functools import lru_cache
 from whoosh import query
 
 from ..items import IndexDocument
-from ..text.analysis import french_analyzer
-from .schema import FACET_FIELDS, date_number
+from .schema import FACET_FIELDS, build_schema, date_number, split_credits
 
-WEIGHTS = {"title": "A", "summary": "B", "body": "C", "title_exact": "D"}
+WEIGHTS = {"title": "A", "summary": "B", "body": "C", "title_exact": "D", "credits": "C"}
 EXACT_MARK = "="
+CREDITS_MARK = "^"  # credit lines (schema.split_credits) share the body's weight, apart by this mark
+MARKS = {"title_exact": EXACT_MARK, "credits": CREDITS_MARK}
 MAX_POSITION = 16_383  # PostgreSQL's limit: later words keep this position (matched, not in phrases)
 MAX_LEXEME_BYTES = 2_046  # PostgreSQL refuses longer words ("word is too long"): such tokens are not words
 MAX_WORD_CHARS = 100  # words kept in search_words (fuzzy terms, corrections; its index has a size limit)
 FIELD_GAP = 100
 FACET_COLUMNS = set(FACET_FIELDS.values())
 
-_stemmed = french_analyzer(stem=True)
-_unstemmed = french_analyzer(stem=False)
+# The analyzers of the Whoosh schema's fields, so both engines analyze alike.
+_stemmed = build_schema()["body"].analyzer
+_unstemmed = build_schema()["title_exact"].analyzer
 
 
 def lexeme(word: str) -> str:
@@ -54,19 +56,22 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
     """The ``tsvector`` of a document, as PostgreSQL's input syntax, and its stemmed words."""
     by_weight: list[tuple[str, dict[str, list[int]]]] = []
     position = 0
-    for name, text, analyzer, mark in (("title", doc.title, _stemmed, ""), ("title_exact", doc.title, _unstemmed,
-                                        EXACT_MARK), ("summary", doc.summary, _stemmed, ""),
-                                       ("body", doc.text, _stemmed, "")):
+    body, credits = split_credits(doc.text or "")
+    for name, text, analyzer in (("title", doc.title, _stemmed), ("title_exact", doc.title, _unstemmed),
+                                 ("summary", doc.summary, _stemmed), ("body", body, _stemmed),
+                                 ("credits", credits, _stemmed)):
         terms: dict[str, list[int]] = defaultdict(list)
+        mark = MARKS.get(name, "")
         if name == "title_exact":  # the same positions as the stemmed title words
             _positions(analyzer, text or "", 0, terms, mark)
         else:
             position = _positions(analyzer, text or "", position, terms, mark) if text else position
-        by_weight.append((WEIGHTS[name], terms))
+        by_weight.append((name, terms))
     parts = []
     stems: set[str] = set()
-    for weight, terms in by_weight:
-        if weight != WEIGHTS["title_exact"]:
+    for name, terms in by_weight:
+        weight = WEIGHTS[name]
+        if name not in MARKS:
             stems.update(t for t in terms if len(t) <= MAX_WORD_CHARS)
         for term, positions in terms.items():
             kept = sorted(set(positions))[:255]  # PostgreSQL keeps at most 256 positions per lexeme
@@ -122,7 +127,7 @@ def _term(fieldname: str, word: str, suffix: str = "") -> tuple:
         return ("facet", fieldname, [word])
     if fieldname not in WEIGHTS:
         raise Untranslatable(fieldname)
-    mark = EXACT_MARK if fieldname == "title_exact" else ""
+    mark = MARKS.get(fieldname, "")
     return ("ts", f"{lexeme(mark + word)}:{suffix}{WEIGHTS[fieldname]}")
 
 

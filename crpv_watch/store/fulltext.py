@@ -90,9 +90,9 @@ def condition(node):
     """The SQL boolean expression of a neutral condition tree."""
     kind = node[0]
     if kind == "ts":
-        return search_documents.c.terms.op("@@")(tsquery(node[1]))
+        return search_documents.c.terms.bool_op("@@")(tsquery(node[1]))
     if kind == "facet":
-        return search_documents.c[node[1]].op("&&")(cast(list(node[2]), ARRAY(Text)))
+        return search_documents.c[node[1]].bool_op("&&")(cast(list(node[2]), ARRAY(Text)))
     if kind == "ids":
         return search_documents.c.id.in_(list(node[1]))
     if kind == "and":
