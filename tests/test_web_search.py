@@ -152,7 +152,7 @@ def test_search_page_renders_results_and_facets(client):
     assert "<mark>" in html
     # Facets: fieldsets with legends, checkboxes labelled « Label (count) ».
     for legend in ("Thème", "Centre de ressources", "Type de document", "Année"):
-        assert f"<legend>{legend}</legend>" in html
+        assert f'<legend class="sr-only">{legend}</legend>' in html
     assert re.search(r'<input type="checkbox" id="f-theme-transition_ecologique" name="theme" value="transition_ecologique"', html)
     assert re.search(r"Transition écologique <span class=\"facet-count\">\(\d+\)</span>", html)
     assert "Profession Banlieue" in html  # centre label, not its id

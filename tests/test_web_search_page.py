@@ -48,7 +48,7 @@ def test_every_facet_value_leads_somewhere(client):
 
 def test_new_facets_and_labels(client):
     html = client.get("/").get_data(as_text=True)
-    assert "<legend>Langue</legend>" in html and "Français" in html
+    assert '<legend class="sr-only">Langue</legend>' in html and "Français" in html
     assert re.search(r'name="language" value="fr"', html)
     # Departments by name (93 is Seine-Saint-Denis here, not the region with the same code).
     departments = facet_links(html, "department")
@@ -139,3 +139,22 @@ def test_document_page_explains_themes_and_places(client):
     assert "Pourquoi ce thème ?" in html
     assert '<h2 id="places-title">Aussi publié par</h2>' in html
     assert "Télécharger le PDF" not in html  # an HTML page has no PDF of its own here
+
+
+def test_past_the_last_page_says_so_and_links_to_the_last(client):
+    html = client.get("/?page=99").get_data(as_text=True)
+    assert "La page 99 n'existe pas" in html and "Aller à la dernière page" in html
+    assert "Aucun document ne correspond" not in html
+
+
+def test_unknown_filter_is_noticed_with_suggestions(client):
+    html = client.get("/?theme=participation").get_data(as_text=True)
+    assert "« participation » n'est pas un thème connu" in html
+    assert "theme=participation_habitants" in html  # the suggestion is a link
+
+
+def test_filters_sit_behind_a_disclosure_with_the_active_count(client):
+    html = client.get("/?theme=participation_habitants&centre=irev").get_data(as_text=True)
+    assert '<details class="filters" id="filtres">' in html
+    assert re.search(r'class="filters-toggle">.*Filtres</span> \(2', html)
+    assert 'data-filterable="centre de ressources"' in html or "data-filterable" not in html

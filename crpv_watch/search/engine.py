@@ -22,7 +22,7 @@ from whoosh.index import LockError
 
 from ..items import IndexDocument
 from . import generations as gens
-from .facets import FacetData, disjunctive_counts, facet_values
+from .facets import FACET_GROUPS, FacetData, disjunctive_counts, facet_values
 from .hits import build_hits
 from .matching import has_phrase, matching_docs, scoring_query
 from .query import QueryContext, boost_themes, parse, plain_query
@@ -291,6 +291,14 @@ class SearchEngine:
             searcher = self._current()
             return searcher.doc_count() if searcher is not None else 0
 
+    def present_values(self, facet: str) -> list[str]:
+        """The values of a facet that some indexed document has."""
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return []
+            return list(self._facet_data(searcher).values.get(FACET_FIELDS[facet], []))
+
     def search(self, req: SearchRequest) -> SearchResponse:
         page = max(1, req.page)
         per_page = max(1, min(req.per_page, MAX_PER_PAGE))
@@ -396,7 +404,12 @@ class SearchEngine:
         selections = {
             name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()
         }
-        matched, counts = disjunctive_counts(data, base, selections)
+        # A pillar is the sum of its themes: « Tout le pilier » plus one of its themes (or another's) widen the
+        # theme box's choice together, as two themes do, instead of narrowing it.
+        if "pillar" in selections:
+            pillar = selections.pop("pillar")
+            selections["theme"] = selections["theme"] | pillar if "theme" in selections else pillar
+        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
         total = int(np.count_nonzero(matched))
         upto = page * per_page
         start = upto - per_page

@@ -191,10 +191,16 @@ def intersect(sets: list[frozenset[int] | set[int]]) -> set[int] | frozenset[int
     return result
 
 
+# Facets counted as one box: the pillar's « Tout le pilier » entries sit among the themes (the selection of both
+# is keyed "theme" then).
+FACET_GROUPS = {"pillar": "theme"}
+
+
 def disjunctive_counts(
     data: FacetData,
     base: np.ndarray,
     selections: dict[str, np.ndarray],
+    groups: dict[str, str] | None = None,
 ) -> tuple[np.ndarray, dict[str, Counter]]:
     """The mask of the matching documents, and each facet's counts with the *other* facets' selections applied.
 
@@ -205,8 +211,9 @@ def disjunctive_counts(
     matched = np.logical_and.reduce([base, *selections.values()]) if selections else base
     counts: dict[str, Counter] = {}
     for name, field in FACET_FIELDS.items():
-        if name in selections:
-            others = [s for other, s in selections.items() if other != name]
+        own = name if name in selections else (groups or {}).get(name, name)
+        if own in selections:
+            others = [s for other, s in selections.items() if other != own]
             docs = np.logical_and.reduce([base, *others]) if others else base
         else:
             docs = matched

@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
+from ..search.known_values import UnknownValue, unknown_values
 from ..search.types import SearchHit, SearchRequest, SearchResponse
 from ..store import repo
 from ..store.models import Document, QueryLog
@@ -20,6 +21,7 @@ bp = Blueprint("search", __name__)
 PREVIEW_CHARS = 2000
 FACET_VISIBLE = 8  # values shown before the « Voir plus » disclosure
 SIMILAR_COUNT = 5
+FILTERABLE_FACETS = ("centre", "department", "qpv")  # long lists: a box to narrow them (static/search.js)
 
 
 def search_request(args, per_page: int | None = None) -> SearchRequest:
@@ -30,13 +32,33 @@ def search_request(args, per_page: int | None = None) -> SearchRequest:
     return req
 
 
-def run_search(args, *, log: bool = True, per_page: int | None = None,
+def unknown_filters(req: SearchRequest) -> list[UnknownValue]:
+    """The request's facet values that no document could have (a typo, an old link), with suggestions."""
+    try:
+        return unknown_values(req, services().valid_facet_values)
+    except Exception:  # the check is a courtesy: a broken vocabulary must not cost the reader their results
+        current_app.logger.exception("could not check the facet values")
+        return []
+
+
+def without_unknown(req: SearchRequest, unknown: list[UnknownValue]) -> SearchRequest:
+    drop = {(u.facet, u.value) for u in unknown}
+    return dataclasses.replace(req, **{facet: [v for v in getattr(req, facet) if (facet, v) not in drop]
+                                       for facet in {u.facet for u in unknown}})
+
+
+def run_search(args, *, log: bool = True, per_page: int | None = None, unknown: list | None = None,
                **overrides) -> tuple[SearchRequest, SearchResponse]:
     """The search of a query string. ``log`` records it for the editors (readers' questions only: not feeds,
-    not the facet counts a script asks for)."""
+    not the facet counts a script asks for). Given a list as ``unknown``, unknown facet values are left out of
+    the search and listed there."""
     req = search_request(args, per_page)
     if overrides:
         req = dataclasses.replace(req, **overrides)
+    if unknown is not None:
+        unknown += unknown_filters(req)
+        if unknown:
+            req = without_unknown(req, unknown)
     response = services().engine.search(req)
     if log:
         _log_query(req, response)
@@ -61,10 +83,12 @@ def _log_query(req: SearchRequest, response: SearchResponse) -> None:
 
 @bp.route("/")
 def index():
-    req, response = run_search(request.args)
+    unknown: list[UnknownValue] = []
+    req, response = run_search(request.args, unknown=unknown)
     state = SearchState(req, response)
     return render_template("search/index.html", req=req, response=response, state=state, facets=page_facets(),
-                           facet_visible=FACET_VISIBLE, dom_id=dom_id)
+                           facet_visible=FACET_VISIBLE, dom_id=dom_id, unknown=unknown,
+                           filterable=FILTERABLE_FACETS, past_last=response.total > 0 and req.page > response.pages)
 
 
 def visible_document(doc_id: str) -> Document:
