@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from . import openapi
 from ..search.known_values import UnknownValue
+from . import openapi
 from .filters import services
 from .search import document_regions, run_search, search_request, unknown_filters, visible_document
 
