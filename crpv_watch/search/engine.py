@@ -389,6 +389,14 @@ class SearchEngine:
             return self._run_once(searcher, data, plain, req, page, per_page)
 
     def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
+        base, selections, matched_by_query = self._masks(searcher, data, q, req)
+        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
+        total = int(np.count_nonzero(matched))
+        top = self._page(searcher, data, q, req, matched, total, matched_by_query, page, per_page)
+        return total, counts, top, q
+
+    def _masks(self, searcher, data: FacetData, q, req: SearchRequest):
+        """(what the query and dates match, each facet's selection mask, how many the query alone matched)."""
         # Boolean masks over the doc numbers from here on: the facet pass is numpy (search/facets.py).
         if q is None:
             base = data.all_mask
@@ -409,8 +417,10 @@ class SearchEngine:
         if "pillar" in selections:
             pillar = selections.pop("pillar")
             selections["theme"] = selections["theme"] | pillar if "theme" in selections else pillar
-        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
-        total = int(np.count_nonzero(matched))
+        return base, selections, matched_by_query
+
+    def _page(self, searcher, data: FacetData, q, req: SearchRequest, matched: np.ndarray, total: int,
+              matched_by_query: int, page: int, per_page: int) -> list[tuple[int, float]]:
         upto = page * per_page
         start = upto - per_page
         if total <= start:
@@ -434,7 +444,7 @@ class SearchEngine:
             ranked = rerank([(docnum, score) for score, docnum in top_n], data.published,
                             self.reference_date or dt.date.today())
             top = ranked[start:upto]
-        return total, counts, top, q
+        return top
 
     def _hits(self, stored: list[tuple[dict, float]], q) -> list[SearchHit]:
         return build_hits(stored, q, self.text_for)

@@ -96,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     subscriptions.register(app)
     from . import editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
     app.register_blueprint(editors_queries.bp)
+    from . import panorama  # noqa: E402  (/panorama: the map and charts)
+    app.register_blueprint(panorama.bp)
 
 
 def _static_url(filename: str) -> str:

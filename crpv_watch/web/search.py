@@ -22,6 +22,7 @@ PREVIEW_CHARS = 2000
 FACET_VISIBLE = 8  # values shown before the « Voir plus » disclosure
 SIMILAR_COUNT = 5
 FILTERABLE_FACETS = ("centre", "department", "qpv")  # long lists: a box to narrow them (static/search.js)
+FILTER_BOX_FROM = 6  # values in such a facet from which the box is offered
 
 
 def search_request(args, per_page: int | None = None) -> SearchRequest:
@@ -88,7 +89,7 @@ def index():
     state = SearchState(req, response)
     return render_template("search/index.html", req=req, response=response, state=state, facets=page_facets(),
                            facet_visible=FACET_VISIBLE, dom_id=dom_id, unknown=unknown,
-                           filterable=FILTERABLE_FACETS, past_last=response.total > 0 and req.page > response.pages)
+                           filterable=FILTERABLE_FACETS, filter_box_from=FILTER_BOX_FROM, past_last=response.total > 0 and req.page > response.pages)
 
 
 def visible_document(doc_id: str) -> Document:

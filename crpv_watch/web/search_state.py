@@ -70,6 +70,10 @@ class SearchState:
         req = dataclasses.replace(self.req, page=1, sort="relevance")
         return self.url(req, "search.atom", _external=external)
 
+    def panorama_url(self) -> str:
+        """The panorama's pictures of this search (its words and filters, not its page or sort)."""
+        return self.url(dataclasses.replace(self.req, page=1, sort="relevance"), "panorama.panorama")
+
     def api_url(self) -> str:
         return self.url(dataclasses.replace(self.req), "api.search")
 
