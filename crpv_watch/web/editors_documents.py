@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import audit
+from .. import audit, wording
 from ..store import repo, workspace
 from .auth import login_required
 from .editors import ActionForm, user_email
@@ -25,7 +25,8 @@ bp = Blueprint("editors_documents", __name__, url_prefix="/editeurs/documents")
 
 PER_PAGE = 25
 DOC_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
-STATUS_LABELS = {"active": "Consultable", "hidden": "Masqué", "removed": "Retiré du web", "purged": "Purgé"}
+# The statuses' French words, capitalised for the badges (one wording: crpv_watch/wording.py).
+STATUS_LABELS = {code: text.capitalize() for code, text in wording.WORDS["doc_status"].items()}
 
 
 class MergeForm(FlaskForm):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from .. import wording
 from ..search.known_values import FACET_NAMES_FR
 from ..services import Services
 
@@ -127,5 +128,6 @@ def documents_count(n: int) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date_fr=date_fr, iso_date=iso_date, number_fr=number_fr, label=label,
-                                 documents_count=documents_count)
+                                 documents_count=documents_count, fr=wording.word, period_fr=wording.period)
+    app.jinja_env.globals.update(value_fr=wording.value_fr)
     app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_kinds=FACET_NAMES_FR)

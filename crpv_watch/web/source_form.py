@@ -59,9 +59,20 @@ def _regex_lines(_form, field) -> None:
             raise ValidationError(f"Expression régulière invalide « {pattern} » : {exc}.") from None
 
 
+# The form speaks French; sources.yaml keeps the scheduler's codes.
+SCHEDULE_WORDS = {"quotidienne": "daily", "hebdomadaire": "weekly"}
+SCHEDULE_CODES = {code: word for word, code in SCHEDULE_WORDS.items()}
+
+
+def schedule_code(text: str) -> str:
+    text = (text or "").strip()
+    return SCHEDULE_WORDS.get(text.lower(), text)
+
+
 def _schedule(_form, field) -> None:
-    if field.data and schedule_problem(field.data.strip()):
-        raise ValidationError("Saisissez daily, weekly ou une expression cron à 5 champs (ex. 0 6 * * 1-5).")
+    if field.data and schedule_problem(schedule_code(field.data)):
+        raise ValidationError("Saisissez « quotidienne », « hebdomadaire » ou une expression cron à 5 champs "
+                              "(ex. 0 6 * * 1-5).")
 
 
 class SourceForm(FlaskForm):
@@ -93,11 +104,12 @@ class SourceForm(FlaskForm):
                             description="Une expression par ligne, ex. /agenda/", render_kw={"rows": 2,
                                                                                            "spellcheck": "false"})
     themes = MultiCheckboxField("Thèmes par défaut", choices=[], validate_choice=True)
-    schedule = StringField("Fréquence de collecte", default="daily",
+    schedule = StringField("Fréquence de collecte", default="quotidienne",
                            validators=[DataRequired("Saisissez une fréquence."), Length(max=100), _schedule],
-                           description="daily (chaque nuit), weekly (chaque dimanche) ou une expression cron à "
-                                       "5 champs, ex. 0 6 * * 1-5")
-    enabled = BooleanField("Source activée (collectée selon la fréquence)", default=True)
+                           description="quotidienne (chaque nuit), hebdomadaire (chaque dimanche) ou une "
+                                       "expression cron à 5 champs, ex. 0 6 * * 1-5")
+    # A new source waits, disabled, until an editor has tested it and ticks this box (README: « Sources »).
+    enabled = BooleanField("Source activée (collectée selon la fréquence)", default=False)
     allow_private_network = BooleanField("Autoriser les adresses du réseau privé",
                                          description="Réservé aux administrateurs : intranet ou démonstration.")
     crawl_delay = FloatField("Délai entre deux requêtes (secondes)",
@@ -121,7 +133,8 @@ class SourceForm(FlaskForm):
             kwargs["data"] = {**{k: getattr(source, k) for k in KNOWN_KEYS},
                               "departments": ", ".join(source.departments), "feeds": "\n".join(source.feeds),
                               "start_urls": "\n".join(source.start_urls), "include": "\n".join(source.include),
-                              "exclude": "\n".join(source.exclude)}
+                              "exclude": "\n".join(source.exclude),
+                              "schedule": SCHEDULE_CODES.get(source.schedule, source.schedule)}
         super().__init__(*args, **kwargs)
         self._source, self._admin = source, admin
         if vocabulary is not None:
@@ -158,7 +171,7 @@ def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
         "include": lines(form.include.data),
         "exclude": lines(form.exclude.data),
         "themes": list(form.themes.data or []),
-        "schedule": form.schedule.data.strip(),
+        "schedule": schedule_code(form.schedule.data),
         "enabled": bool(form.enabled.data),
         "allow_private_network": allow_private,
         "crawl_delay": form.crawl_delay.data,
