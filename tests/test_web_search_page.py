@@ -136,7 +136,7 @@ def test_document_page_similar_documents(client):
 
 def test_document_page_explains_themes_and_places(client):
     html = client.get(f"/documents/{doc_id(0)}").get_data(as_text=True)
-    assert "Pourquoi ce thème ?" in html
+    assert "Pourquoi ce thème ?" not in html  # explanations are for editors (test_tagger_web.py)
     assert '<h2 id="places-title">Aussi publié par</h2>' in html
     assert "Télécharger le PDF" not in html  # an HTML page has no PDF of its own here
 
@@ -158,3 +158,26 @@ def test_filters_sit_behind_a_disclosure_with_the_active_count(client):
     assert '<details class="filters" id="filtres">' in html
     assert re.search(r'class="filters-toggle">.*Filtres</span> \(2', html)
     assert 'data-filterable="centre de ressources"' in html or "data-filterable" not in html
+
+
+def test_results_show_the_format_and_lead_back_to_the_search(client, services):
+    with services.db.session() as session:
+        doc = session.get(Document, doc_id(0))
+        doc.content_type, doc.pages = "application/pdf", 24
+    html = client.get("/?q=jardin&theme=transition_ecologique").get_data(as_text=True)
+    assert "PDF, 24 pages" in html and "Page web" in html
+    link = re.search(rf'href="(/documents/{doc_id(0)}\?recherche=[^"]+)"', html).group(1)
+    page = client.get(unescape(link)).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)">Retour aux résultats</a>', page).group(1)
+    assert dict(parse_qsl(urlsplit(unescape(back)).query)) == {"q": "jardin", "theme": "transition_ecologique"}
+    # Only a local search can be the way back.
+    page = client.get(f"/documents/{doc_id(0)}?recherche=//evil.example/").get_data(as_text=True)
+    assert "evil.example" not in page and "Retour aux résultats" not in page
+
+
+def test_the_texts_own_subheadings_become_headings():
+    from crpv_watch.web.search import preview_blocks
+
+    blocks, _cut = preview_blocks("Introduction du guide pour les équipes.\nLes objectifs\n" + "Le projet vise "
+                                  "à associer les habitants du quartier à chaque étape du diagnostic partagé.")
+    assert [kind for kind, _text in blocks] == ["paragraph", "heading", "paragraph"]
