@@ -113,3 +113,32 @@ def test_editors_queries_page_has_no_serious_violations(browser, tmp_path, axe_s
     with serve(services) as url:
         assert axe_violations(browser, url + "/editeurs/requetes/", axe_script, VIEWPORTS["desktop"],
                               prepare=sign_in) == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_editors_dashboard_with_charts_has_no_serious_violations(browser, tmp_path, axe_script, viewport):
+    import datetime as dt
+
+    from editors_support import EDITOR
+
+    from crpv_watch.store import users
+    from crpv_watch.store.models import CrawlError, CrawlRun
+
+    services = build_services(tmp_path)
+    with services.db.session() as session:
+        users.create_user(session, *EDITOR, role="editor")
+        run = CrawlRun(started_at=dt.datetime.now(), status="failed", source_ids=["irev"])
+        run.errors.append(CrawlError(source_id="irev", url="http://127.0.0.1:9/", stage="fetch", error="refus"))
+        session.add(run)
+
+    def sign_in(page):
+        page.get_by_label("Adresse e-mail").fill(EDITOR[0])
+        page.get_by_label("Mot de passe").fill(EDITOR[1])
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(lambda url: url.rstrip("/").endswith("/editeurs"))
+        assert page.locator("svg.chart").count() >= 1
+        for details in page.locator("details").all():
+            details.evaluate("d => d.open = true")
+
+    with serve(services) as url:
+        assert axe_violations(browser, url + "/editeurs/", axe_script, VIEWPORTS[viewport], prepare=sign_in) == []

@@ -136,3 +136,11 @@ def test_cli_help_speaks_french(path):
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert offending(result.output) == []
+
+
+def test_dashboard_charts_of_sources_activity(admin_client):
+    html = admin_client.get("/editeurs/").get_data(as_text=True)
+    assert "Documents trouvés par mois" in html and 'aria-labelledby="found-0-title found-0-desc"' in html
+    assert "Erreurs de collecte par source" in html
+    errors = html.split('id="errors-title"', 1)[1]
+    assert re.search(r'Centre de test</a></th><td class="num">1</td>', errors)

@@ -127,6 +127,22 @@ def overview(session: Session, months: int = 12, now: dt.datetime | None = None)
             "by_month": sorted(months_count.items()), "featured": featured}
 
 
+def activity(session: Session, months: int = 12, now: dt.datetime | None = None) -> dict:
+    """Per source: documents found each month (YYYYMM → count, by first discovery) and crawl errors over the
+    same months, for the editors' dashboard charts."""
+    now = now or utcnow()
+    start = (now.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    found: dict[str, Counter[int]] = {}
+    for source_id, seen in session.execute(select(Document.source_id, Document.first_seen_at)
+                                           .where(Document.first_seen_at >= start)):
+        found.setdefault(source_id, Counter())[seen.year * 100 + seen.month] += 1
+    errors = dict(session.execute(select(CrawlError.source_id, func.count())
+                                  .join(CrawlRun, CrawlRun.id == CrawlError.run_id)
+                                  .where(CrawlRun.started_at >= start)
+                                  .group_by(CrawlError.source_id).order_by(func.count().desc())).all())
+    return {"found": found, "errors": errors, "since": start.date()}
+
+
 # -- document lists --------------------------------------------------------------------------------------------
 def _filtered(stmt: Select, status: str | None, featured: bool | None, q: str | None,
               source_id: str | None) -> Select:
