@@ -52,6 +52,12 @@ class SourceReport:
         return data
 
     @property
+    def all_failed(self) -> bool:
+        """Every request failed (the site unreachable, its feed gone): a failure, not a quiet « completed »."""
+        succeeded = self.new + self.updated + self.unchanged + self.duplicates + self.removed + self.skipped
+        return bool(self.errors) and succeeded == 0
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -104,6 +110,8 @@ class CrawlRunner:
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
+            if reports and all(r.status == "failed" for r in reports):
+                status = "failed"
         except BaseException:
             status = "failed"
             raise
@@ -219,7 +227,7 @@ class SourceCrawl(HubDiscovery):
                     log.exception("%s: %s", self.source.id, candidate.url)
                     self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
                 self._emit("document")
-            self.report.status = "completed"
+            self.report.status = "failed" if self.report.all_failed else "completed"
         except Exception as exc:  # one failing source never stops the crawl
             log.exception("source %s failed", self.source.id)
             self.report.status = "failed"
