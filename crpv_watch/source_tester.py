@@ -44,15 +44,60 @@ class TesterReport:
         return sum(1 for h in self.hubs if not h.ok)
 
 
+def cause(error: str, status: int | None = None) -> str:
+    """The French cause of a failed request, named by what broke: DNS, connection, TLS, time, HTTP, SSRF guard."""
+    text = error or ""
+    low = text.lower()
+    if "refused address" in low:
+        return f"adresse refusée par la protection du réseau privé ({text})"
+    if any(s in low for s in ("dns resolution failed", "name or service not known", "nodename nor servname",
+                              "getaddrinfo", "no address associated", "temporary failure in name resolution")):
+        return f"nom de domaine introuvable (DNS) — {text}"
+    if low.startswith("tls error") or "certificate" in low or "ssl" in low:
+        return f"connexion chiffrée impossible (certificat TLS) — {text}"
+    if low.startswith("timeout"):
+        return f"pas de réponse dans le délai — {text}"
+    if low.startswith("connection error"):
+        return f"connexion impossible (serveur injoignable ou port fermé) — {text}"
+    if status and status >= 400:
+        return f"le site répond HTTP {status}" + (f" — {text}" if text and text != f"HTTP {status}" else "")
+    return text or (f"HTTP {status}" if status else "erreur inconnue")
+
+
+def _robots_problem(robots: dict[str, Any]) -> str:
+    """Why robots.txt stops the fetch: unreachable (say what broke) or a real refusal."""
+    reason = robots.get("reason") or ""
+    if reason.startswith("robots.txt unreachable (") or robots.get("status") in (0, None) and reason:
+        inner = reason.split("(", 1)[1].rsplit(")", 1)[0] if "(" in reason else reason
+        return "site injoignable : " + cause(inner, robots.get("status")) + " (robots.txt n'a pas pu être lu)"
+    if reason.startswith(("invalid URL", "unsupported URL")):
+        return "adresse invalide : " + reason.split(":", 1)[1].strip()
+    return "interdit par robots.txt"
+
+
+def robots_reason_fr(reason: str) -> str:
+    """robots.txt's verdict (crawl/robots.py keeps English for the logs) in French for the Tester."""
+    if reason.startswith("robots.txt read"):
+        return "robots.txt lu" + (" (coupé à la taille maximale)" if "cut" in reason else "")
+    if reason.startswith("no robots.txt"):
+        return "pas de robots.txt" + reason[len("no robots.txt"):].split(":", 1)[0] + " : tout est permis"
+    if reason.startswith("robots.txt unavailable"):
+        return "robots.txt indisponible : tout est permis"
+    if reason.startswith("robots.txt unreachable"):
+        return "robots.txt injoignable : rien n'est collecté sur ce site pour l'instant"
+    return reason
+
+
 def _fetch(fetcher: Fetcher, source, hub: HubResult, kind: str):
     hub.robots = fetcher.robots_verdict(hub.url, source)
+    hub.robots["reason_fr"] = robots_reason_fr(hub.robots.get("reason") or "")
     if not hub.robots.get("allowed", False):
-        hub.error = "interdit par robots.txt"
+        hub.error = _robots_problem(hub.robots)
         return None
     res = fetcher.fetch(hub.url, source=source, kind=kind)
     hub.status = res.status or None
     if not res.ok:
-        hub.error = res.error or f"HTTP {res.status}"
+        hub.error = cause(res.error, res.status)
         return None
     hub.ok = True
     return res
@@ -68,8 +113,10 @@ def run_tester(settings, source, resolver=None) -> TesterReport:
         if res is not None:
             page = parse_html.parse_html(res.final_url, res.body, res.encoding)
             home.title, home.feeds = page.title, list(page.feed_links)
-        for url in source.feeds:
-            hub = HubResult("feed", url)
+        # With a homepage alone, the feeds it announces are tried: a source can be tested before it is described.
+        feeds = list(source.feeds) or home.feeds[:3]
+        for url in feeds:
+            hub = HubResult("feed" if source.feeds else "announced_feed", url)
             hubs.append(hub)
             res = _fetch(fetcher, source, hub, "feed")
             if res is None:

@@ -147,6 +147,11 @@ def _edit(source: Source | None):
     report, general, status = None, [], 200
     if request.method == "GET":
         form.stamp.data = file_stamp(path)
+    elif form.test.data and request.method == "POST":
+        # « Tester » needs a homepage and nothing else: the rest of the form may still be empty or unfinished.
+        report = _test_only(form, svc, source, admin)
+        if report is None:
+            status = 400
     elif form.validate_on_submit():
         values = form_values(form, source, admin)
         allow_private = values["allow_private_network"]
@@ -181,6 +186,29 @@ def _edit(source: Source | None):
         status = 400
     return render_template("editors/source_form.html", form=form, source=source, report=report, general=general,
                            admin=admin), status
+
+
+def _test_only(form: SourceForm, svc, source: Source | None, admin: bool):
+    """The Tester's report for the form as it is, or None (with the field's errors) when the homepage is unusable."""
+    if not form.csrf_token.validate(form) or not form.homepage.validate(form, extra_validators=[]):
+        return None
+    for name, field in form._fields.items():
+        if name not in ("homepage", "csrf_token"):
+            field.errors = []
+        if field.data is None and field.type in ("StringField", "TextAreaField"):
+            field.data = ""  # a field the request left out reads as empty
+    values = form_values(form, source, admin)
+    values["id"] = values["id"] or "essai"
+    values["name"] = values["name"] or values["homepage"]
+    _check_network(form, values["allow_private_network"])
+    if any(f.errors for f in form):
+        return None
+    try:
+        candidate = Source(**values)
+    except (TypeError, ValueError):
+        form.homepage.errors.append("Cette adresse ne peut pas être testée.")
+        return None
+    return run_tester(svc.settings, candidate, resolver=current_app.config.get("CRPV_RESOLVER"))
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
