@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
+from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_services, post
 from faulty_server import FaultyServer
 
 from crpv_watch.scheduler import sync_crawl_jobs
@@ -262,3 +262,20 @@ def test_tester_works_with_only_a_homepage(client, svc):
     assert resp.status_code == 200, html[:2000]
     assert "Flux annoncé par la page d'accueil" in html and "documents candidats" in html
     assert "n'a pas été enregistrée" not in html
+
+
+def test_documents_of_a_source_have_one_count_everywhere(client, svc):
+    from crpv_watch.store.models import Place
+
+    add_document(svc, "chez-nous", source_id="centre-test")
+    add_document(svc, "ailleurs", source_id="autre-centre")
+    with svc.db.session() as session:  # the other centre's document was also found at ours
+        session.add(Place(document_id="ailleurs", source_id="centre-test", url="http://127.0.0.1:9/copie"))
+    admin = make_app(svc).test_client()
+    login(admin, *ADMIN)
+    from crpv_watch.store import workspace
+
+    with svc.db.session() as session:
+        shown = workspace.source_health(session, ["centre-test"])["centre-test"].documents
+    facet = {f["value"]: f["count"] for f in admin.get("/api/facets").get_json()["facets"]["centre"]}
+    assert shown == facet["centre-test"] == 1

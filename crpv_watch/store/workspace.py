@@ -9,10 +9,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, Place, TagOverride, utcnow
+from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, TagOverride, utcnow
 from .repo import enqueue_index
 
 STATUSES = ("active", "hidden", "removed", "purged")
@@ -72,11 +72,13 @@ def source_health(session: Session, source_ids: list[str], now: dt.datetime | No
         h.errors = list(session.scalars(select(CrawlError).where(CrawlError.run_id == last.run_id,
                                                                  CrawlError.source_id == sid)
                                         .order_by(CrawlError.id).limit(error_limit)))
-    # Documents found at a source (any of their places), and new ones first found there this week.
+    # « Documents of a source », one definition everywhere (this page, the dashboard, the search's centre
+    # facet, the editors' document list): the searchable documents whose home is that source. A copy
+    # republished by another centre counts at its home only (the document page says « Aussi publié par »).
     for sid, n in session.execute(
-            select(Place.source_id, func.count(distinct(Place.document_id)))
-            .join(Document, Document.id == Place.document_id)
-            .where(Place.source_id.in_(source_ids), Document.status == "active").group_by(Place.source_id)):
+            select(Document.source_id, func.count()).where(Document.source_id.in_(source_ids),
+                                                           Document.status == "active")
+            .group_by(Document.source_id)):
         out[sid].documents = n
     week_ago = now - dt.timedelta(days=7)
     for sid, n in session.execute(
