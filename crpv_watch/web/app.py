@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editors_queries.bp)
     from . import panorama  # noqa: E402  (/panorama: the map and charts)
     app.register_blueprint(panorama.bp)
+    from . import password_reset  # noqa: E402  (one-time reset links made by admins)
+    app.register_blueprint(password_reset.bp)
 
 
 def _static_url(filename: str) -> str:
