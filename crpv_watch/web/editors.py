@@ -138,10 +138,9 @@ def _activity_charts(activity: dict) -> dict:
     return {"found": found, "table": table, "errors": errors, "since": activity["since"]}
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField("Mot de passe actuel", validators=[DataRequired("Saisissez votre mot de passe actuel."),
-                                                               Length(max=1000)],
-                            render_kw={"autocomplete": "current-password"})
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice (the account page, the one-time reset link)."""
+
     new = PasswordField("Nouveau mot de passe",
                         validators=[DataRequired("Saisissez un nouveau mot de passe."),
                                     Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
@@ -152,6 +151,12 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired("Saisissez à nouveau le nouveau mot de passe."),
                                         EqualTo("new", "Les deux mots de passe ne sont pas identiques.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired("Saisissez votre mot de passe actuel."),
+                                                               Length(max=1000)],
+                            render_kw={"autocomplete": "current-password"})
 
 
 @bp.route("/compte", methods=["GET", "POST"])

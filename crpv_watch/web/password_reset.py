@@ -4,30 +4,14 @@ chooses a new password (crpv_watch/password_reset.py holds the tokens)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import audit, password_reset
 from ..store import users
 from .auth import login_required
-from .editors import user_email
+from .editors import NewPasswordForm, user_email
 from .filters import services
 
 bp = Blueprint("password_reset", __name__)
-
-
-class NewPasswordForm(FlaskForm):
-    new = PasswordField("Nouveau mot de passe",
-                        validators=[DataRequired("Saisissez un nouveau mot de passe."),
-                                    Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
-                                           message=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères.")],
-                        description=f"Au moins {users.MIN_PASSWORD_LENGTH} caractères.",
-                        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Confirmez le nouveau mot de passe",
-                            validators=[DataRequired("Saisissez à nouveau le nouveau mot de passe."),
-                                        EqualTo("new", "Les deux mots de passe ne sont pas identiques.")],
-                            render_kw={"autocomplete": "new-password"})
 
 
 @bp.route("/editeurs/admin/comptes/<int:user_id>/lien", methods=["POST"])
