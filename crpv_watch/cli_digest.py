@@ -118,6 +118,18 @@ def digest_preview(ctx: Context, email: str, as_html: bool):
     click.echo(html if as_html else f"Objet : {subject}\n\n{text}")
 
 
+def _say_when_due(ctx: Context, force: bool) -> None:
+    """Letters wait for their day: say when it is, and how not to wait."""
+    from .digest.sender import when_due
+    from .store.models import utcnow
+
+    settings = ctx.settings
+    click.echo(when_due(utcnow(), settings.digest_cron, settings.timezone))
+    if not force:
+        click.echo("Pour construire et envoyer maintenant la lettre de la période en cours : "
+                   "crpv-watch digest send --now (ajoutez --dry-run pour voir d'abord ce qui partirait).")
+
+
 @digest.command("send")
 @click.option("--dry-run", is_flag=True, help="Build the digests and list them; send and record nothing.")
 @click.option("--now", "force", is_flag=True, help="Send this period's digests now, without waiting for the "
@@ -136,12 +148,15 @@ def digest_send(ctx: Context, dry_run: bool, force: bool, as_json: bool):
         for email, count, subject in report.previews:
             click.echo(f"{email:<40} {count:>4}  {subject}")
         click.echo(f"{len(report.previews)} lettre(s) construite(s), aucune envoyée (--dry-run).")
+        _say_when_due(ctx, force)
         return
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         click.echo(f"Envoyées : {report.sent} (+ {report.resent} reprises) ; vides : {report.empty} ; "
                    f"en échec temporaire : {report.failed} ; refusées : {report.bounced}")
+        if not (report.sent or report.resent or report.empty or force):
+            _say_when_due(ctx, force)
     if report.stopped:
         click.echo(f"Envoi interrompu (serveur de messagerie) : {report.stopped}", err=True)
         raise SystemExit(1)
