@@ -12,15 +12,15 @@ from .cli import Context, fail, pass_ctx, sources
 
 @sources.command("purge")
 @click.argument("source_id")
-@click.option("--delete", is_flag=True, help="Delete the documents' rows instead of marking them purged.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--delete", is_flag=True, help="Supprimer les documents de la base au lieu de les marquer purgés.")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def sources_purge(ctx: Context, source_id: str, delete: bool, yes: bool, as_json: bool):
-    """Remove a source's documents from search and digests (its opt-out).
+    """Retirer les documents d'une source de la recherche et des lettres (elle demande à partir).
 
-    Documents also found at another source stay, under that source. Later crawls skip the source; remove it
-    from the sources file as well.
+    Les documents trouvés aussi chez une autre source restent, sous cette source. Les collectes suivantes
+    ignorent la source ; retirez-la aussi du fichier des sources.
     """
     from . import audit
     from .indexer import Indexer, WriterBusy, writer_lock

@@ -15,21 +15,21 @@ pass_ctx = click.pass_obj
 
 @click.group()
 def subscribers():
-    """Digest subscribers and their alerts."""
+    """Les abonnés aux lettres de veille et leurs alertes."""
 
 
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--theme", "themes", multiple=True, help="Theme id (repeatable).")
-@click.option("--centre", "centres", multiple=True, help="Centre (source id), repeatable.")
-@click.option("--region", "regions", multiple=True, help="Region INSEE code, repeatable.")
-@click.option("--type", "types", multiple=True, help="Document type id, repeatable.")
-@click.option("--query", "query", default="", help="Keywords, as in the search box.")
+@click.option("--theme", "themes", multiple=True, help="Identifiant de thème (répétable).")
+@click.option("--centre", "centres", multiple=True, help="Centre (identifiant de source), répétable.")
+@click.option("--region", "regions", multiple=True, help="Code INSEE de région, répétable.")
+@click.option("--type", "types", multiple=True, help="Identifiant de type de document, répétable.")
+@click.option("--query", "query", default="", help="Mots-clés, comme dans la case de recherche.")
 @click.option("--frequency", type=click.Choice(["weekly", "daily"]), default="weekly", show_default=True)
-@click.option("--confirmed", is_flag=True, help="Consent already obtained: no confirmation mail.")
+@click.option("--confirmed", is_flag=True, help="Consentement déjà recueilli : pas de mail de confirmation.")
 @pass_ctx
 def subscribers_add(ctx: Context, email, themes, centres, regions, types, query, frequency, confirmed):
-    """Add an alert for EMAIL; a confirmation mail is sent unless --confirmed."""
+    """Ajouter une alerte pour EMAIL ; un mail de confirmation part, sauf avec --confirmed."""
     from .digest import subscriptions as subs
     from .digest.confirmation import send_confirmation
     from .digest.send import DeliveryError
@@ -60,10 +60,10 @@ def subscribers_add(ctx: Context, email, themes, centres, regions, types, query,
 
 
 @subscribers.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def subscribers_list(ctx: Context, as_json: bool):
-    """Every subscriber with status, frequency and alerts."""
+    """Chaque abonné, avec son état, sa fréquence et ses alertes."""
     from .digest import subscriptions as subs
 
     with ctx.services.db.session() as session:
@@ -87,7 +87,7 @@ def subscribers_list(ctx: Context, as_json: bool):
 @click.argument("email")
 @pass_ctx
 def subscribers_delete(ctx: Context, email: str):
-    """Erase EMAIL, its alerts and its digest log (GDPR)."""
+    """Effacer EMAIL, ses alertes et l'historique de ses lettres (RGPD)."""
     from .digest import subscriptions as subs
 
     with ctx.services.db.session() as session:
@@ -100,15 +100,15 @@ def subscribers_delete(ctx: Context, email: str):
 
 @click.group()
 def digest():
-    """Build and send the alert digests."""
+    """Construire et envoyer les lettres de veille."""
 
 
 @digest.command("preview")
 @click.argument("email")
-@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text one.")
+@click.option("--html", "as_html", is_flag=True, help="Afficher la version HTML plutôt que le texte.")
 @pass_ctx
 def digest_preview(ctx: Context, email: str, as_html: bool):
-    """Print the digest EMAIL would receive now (nothing is sent or recorded)."""
+    """Afficher la lettre que EMAIL recevrait maintenant (rien n'est envoyé ni enregistré)."""
     from .digest.sender import DigestSender
 
     result = DigestSender(ctx.services).preview(email.strip().lower())
@@ -131,13 +131,13 @@ def _say_when_due(ctx: Context, force: bool) -> None:
 
 
 @digest.command("send")
-@click.option("--dry-run", is_flag=True, help="Build the digests and list them; send and record nothing.")
-@click.option("--now", "force", is_flag=True, help="Send this period's digests now, without waiting for the "
-                                                    "scheduled time.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--dry-run", is_flag=True, help="Construire les lettres et les lister ; ne rien envoyer ni enregistrer.")
+@click.option("--now", "force", is_flag=True, help="Envoyer maintenant les lettres de la période, sans attendre "
+                                                    "l'heure prévue.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def digest_send(ctx: Context, dry_run: bool, force: bool, as_json: bool):
-    """Send the digests that are due (each subscriber receives one per period, at most)."""
+    """Envoyer les lettres dues (chaque abonné en reçoit une par période, au plus)."""
     from .digest.sender import DigestSender
 
     try:

@@ -8,10 +8,10 @@ from .cli import Context, _load_sources_or_fail, main, pass_ctx
 
 
 @main.command()
-@click.option("--crawl-now", is_flag=True, help="Also crawl every enabled source right away.")
+@click.option("--crawl-now", is_flag=True, help="Collecter aussi tout de suite chaque source activée.")
 @pass_ctx
 def worker(ctx: Context, crawl_now: bool):
-    """Scheduler, crawls, digests and the only index writer, without web (serve the web with gunicorn)."""
+    """Planificateur, collectes, lettres et seul écrivain de l'index, sans site (servez le site avec gunicorn)."""
     from .runtime import run_worker
 
     _load_sources_or_fail(ctx)

@@ -11,19 +11,19 @@ EXAMPLES_PER_THEME = 3
 
 @click.group()
 def tags():
-    """Correct a document's themes and type; re-tag the store after a thesaurus change."""
+    """Corriger les thèmes et le type d'un document ; ré-étiqueter la base après un changement du thésaurus."""
 
 
 @tags.command("set")
 @click.argument("doc_id")
-@click.option("--add", "add", multiple=True, metavar="THEME", help="Theme to add (repeatable).")
-@click.option("--remove", "remove", multiple=True, metavar="THEME", help="Theme to remove (repeatable).")
-@click.option("--type", "doctype", metavar="TYPE", help="Document type to set.")
+@click.option("--add", "add", multiple=True, metavar="THEME", help="Thème à ajouter (répétable).")
+@click.option("--remove", "remove", multiple=True, metavar="THEME", help="Thème à retirer (répétable).")
+@click.option("--type", "doctype", metavar="TYPE", help="Type de document à fixer.")
 @click.option("--by", "user_email", envvar="CRPV_WATCH_EDITOR", default="",
-              help="Who makes the correction (e-mail; default $CRPV_WATCH_EDITOR or the system user).")
+              help="Qui fait la correction (e-mail ; par défaut $CRPV_WATCH_EDITOR ou l'utilisateur du système).")
 @pass_ctx
 def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
-    """Override the tagger on DOC_ID: the correction survives recrawls, recomputes and index rebuilds."""
+    """Corriger l'étiquetage de DOC_ID : la correction survit aux collectes, aux recalculs et aux reconstructions de l'index."""
     import getpass
 
     from .tagging.overrides import OverrideError, set_tags
@@ -49,10 +49,10 @@ def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
 
 
 @tags.command("recompute")
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Montrer ce qui changerait ; ne rien changer.")
 @pass_ctx
 def tags_recompute(ctx: Context, dry_run: bool):
-    """Re-tag every stored document with the current thesaurus (editors' overrides still win)."""
+    """Ré-étiqueter chaque document de la base avec le thésaurus actuel (les corrections des éditeurs l'emportent)."""
     from .tagging.overrides import recompute
     from .tagging.tagger import Tagger
 
