@@ -133,8 +133,8 @@ def _activity_charts(activity: dict) -> dict:
     table = [{"month": columns.month_label(m), "counts": [activity["found"][f["source"]].get(m, 0) for f in found]}
              for m in months]
     most = max(list(activity["errors"].values()) + [1])
-    errors = [{"source": s, "label": label("centre", s), "count": n, "share": round(100 * n / most)}
-              for s, n in activity["errors"].items()]
+    errors = [{"source": s, "label": label("centre", s), "count": n, "share": round(100 * n / most),
+               "href": url_for("editors_sources.show", source_id=s)} for s, n in activity["errors"].items()]
     return {"found": found, "table": table, "errors": errors, "since": activity["since"]}
 
 
