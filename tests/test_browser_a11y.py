@@ -142,3 +142,20 @@ def test_editors_dashboard_with_charts_has_no_serious_violations(browser, tmp_pa
 
     with serve(services) as url:
         assert axe_violations(browser, url + "/editeurs/", axe_script, VIEWPORTS[viewport], prepare=sign_in) == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_password_reset_page_has_no_serious_violations(browser, tmp_path, axe_script, viewport):
+    from editors_support import EDITOR
+
+    from crpv_watch.password_reset import make_token
+    from crpv_watch.store import users
+
+    services = build_services(tmp_path)
+    with services.db.session() as session:
+        user = users.create_user(session, *EDITOR, role="editor")
+        session.flush()
+        link = "/mot-de-passe/" + make_token(services.settings.secret, user)
+    with serve(services) as url:
+        assert axe_violations(browser, url + link, axe_script, VIEWPORTS[viewport]) == []
+        assert axe_violations(browser, url + "/mot-de-passe/abime", axe_script, VIEWPORTS[viewport]) == []
