@@ -33,10 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crpv_watch import indexer as indexer_mod  # noqa: E402
 from crpv_watch.crawl import parse_html, parse_pdf  # noqa: E402
 from crpv_watch.crawl import run as run_mod  # noqa: E402
 from crpv_watch.demo import DemoNetwork  # noqa: E402
+from crpv_watch.indexing import writer as indexer_mod  # noqa: E402
 from crpv_watch.services import Services  # noqa: E402
 from crpv_watch.settings import Settings  # noqa: E402
 

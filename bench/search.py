@@ -104,7 +104,7 @@ def _services(data_dir: Path, centres: dict[str, list[str]]):
 def build_ours(corpus, data_dir: Path) -> dict:
     from search_corpus import fill_store
 
-    from crpv_watch.indexer import Indexer
+    from crpv_watch.indexing.writer import Indexer
 
     services = _services(data_dir, corpus.centres)
     t = time.perf_counter()

@@ -96,7 +96,7 @@ def generate(n: int, seed: int = SEED) -> Corpus:
 
 def queries(sentences: list[str], seed: int = SEED, count: int = 200) -> list[str]:
     """1–3 content words, and 2–3-word phrases, taken from the corpus' own sentences."""
-    from crpv_watch.search.analysis import FRENCH_STOP_WORDS
+    from crpv_watch.text.analysis import FRENCH_STOP_WORDS
 
     rng = random.Random(seed + 1)
     out = []

@@ -115,7 +115,7 @@ class Fts5:
 
     def __init__(self, path: Path):
         self.path = path
-        from crpv_watch.search.analysis import FRENCH_STOP_WORDS, stem_word
+        from crpv_watch.text.analysis import FRENCH_STOP_WORDS, stem_word
 
         self._stop, self._stem, self._cache = FRENCH_STOP_WORDS, stem_word, {}
 

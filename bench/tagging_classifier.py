@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crpv_watch.search.analysis import analyze_terms  # noqa: E402
 from crpv_watch.tagging.evaluation import Example, load_examples, score  # noqa: E402
 from crpv_watch.tagging.tagger import Tagger  # noqa: E402
 from crpv_watch.tagging.thesaurus import Vocabulary  # noqa: E402
+from crpv_watch.text.analysis import analyze_terms  # noqa: E402
 
 C_GRID = {"logreg": (1.0, 10.0, 100.0), "svm": (0.1, 1.0, 10.0)}
 THRESHOLDS = {"logreg": (0.2, 0.3, 0.4, 0.5, 0.6), "svm": (-0.5, -0.25, 0.0, 0.25)}

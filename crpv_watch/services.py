@@ -5,11 +5,9 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
+from .search.types import FACETS, LANGUAGES
 from .settings import Settings
 from .store.db import Database
-
-LANGUAGES = {"fr": "Français", "en": "Anglais", "de": "Allemand", "es": "Espagnol", "it": "Italien",
-             "pt": "Portugais", "ar": "Arabe", "nl": "Néerlandais"}
 
 
 class Services:
@@ -38,7 +36,7 @@ class Services:
 
     @cached_property
     def sources(self) -> list:
-        from .sources import load_sources
+        from .sources.load import load_sources
 
         return load_sources(self.settings.sources_path)
 
@@ -81,7 +79,7 @@ class Services:
         if facet == "theme":
             known = {t: vocab.theme_label(t) for t in vocab.themes}
         elif facet == "pillar":
-            known = {p: vocab.pillar_label(p) for p in vocab.pillars}
+            known = {p: vocab.pillar_label(p) for p in (*vocab.pillars, "transversal", "methode")}
         elif facet == "type":
             known = {d: vocab.doctype_label(d) for d in vocab.doctypes}
         elif facet == "region":
@@ -102,6 +100,28 @@ class Services:
         for value in self.engine.present_values(facet):
             known.setdefault(value, self.label(facet, value))
         return known
+
+    def unknown_values(self, req) -> list[tuple[str, str]]:
+        """The (facet, value) pairs of a search that name nothing known: a theme, pillar, type, region,
+        department, QPV or centre outside the vocabulary and the sources, a year or language code of the wrong
+        form. The search page shows such a search empty; an alert on it would never send anything."""
+        vocab = self.vocabulary
+        try:
+            centres = {s.id for s in self.sources}
+        except Exception:  # no sources file: no centre can be checked, none is refused
+            centres = None
+        known = {
+            "theme": lambda v: v in vocab.themes,
+            "pillar": lambda v: v in vocab.pillars or v in ("transversal", "methode"),
+            "type": lambda v: v in vocab.doctypes,
+            "region": lambda v: v in vocab.regions or v in vocab.territories,
+            "department": lambda v: v in vocab.departments,
+            "qpv": lambda v: v in self.qpv_names,
+            "centre": lambda v: centres is None or v in centres,
+            "year": lambda v: v.isdigit() and len(v) == 4,
+            "language": lambda v: v in LANGUAGES or (v.isalpha() and v.islower() and 2 <= len(v) <= 3),
+        }
+        return [(facet, value) for facet in FACETS for value in getattr(req, facet) if not known[facet](value)]
 
     @cached_property
     def engine(self):

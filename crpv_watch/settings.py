@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The design card's templates/ sits at the repository root in a checkout; a wheel carries it inside the package.
+TEMPLATES_DIR = next((d for d in (Path(__file__).resolve().parent / "templates", PROJECT_ROOT / "templates")
+                      if d.is_dir()), PROJECT_ROOT / "templates")
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 ENV_PREFIX = "CRPV_WATCH_"
 SECRET_FIELDS = {"secret_key", "mail_url", "database_url"}

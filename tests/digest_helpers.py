@@ -1,4 +1,4 @@
-"""Shared set-up of the digest tests: services with a few stored documents and subscribers, no index needed."""
+"""Shared set-up of the digest tests: services with a few stored and indexed documents, and subscribers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from conftest import fast_settings
 from test_web_search import SOURCES_YAML
 
 from crpv_watch.digest import subscriptions as subs
+from crpv_watch.indexing.writer import Indexer
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.services import Services
 from crpv_watch.store import repo
@@ -38,7 +39,11 @@ def add_doc(services, title, text="", *, centre="profession-banlieue", themes=()
         doc.places = [Place(source_id=centre, url=url)]
         doc.themes = [DocumentTheme(theme_id=t, score=1.0) for t in themes]
         db.add(doc)
-        return doc.id
+        repo.enqueue_index(db, [doc.id])
+        doc_id = doc.id
+    # As a crawl does: the document is searchable as soon as it is stored (alerts are matched by the search).
+    Indexer(services).drain()
+    return doc_id
 
 
 def add_subscriber(services, email, *, q="", theme=(), region=(), centre=(), when=None, frequency="weekly"):

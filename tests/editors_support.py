@@ -85,7 +85,7 @@ def add_document(svc: Services, doc_id: str, title: str = "Un document", text: s
         session.add(doc)
         enqueue_index(session, [doc_id])
     if index:
-        from crpv_watch.indexer import Indexer
+        from crpv_watch.indexing.writer import Indexer
 
         Indexer(svc).drain()
 

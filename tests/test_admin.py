@@ -7,8 +7,7 @@ from html import unescape
 import pytest
 from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
 
-from crpv_watch import audit
-from crpv_watch.store import users
+from crpv_watch.store import audit, users
 from crpv_watch.store.models import AuditLog
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from crpv_watch.items import IndexDocument
-from crpv_watch.search.analysis import analyze_terms, french_analyzer
 from crpv_watch.search.engine import SearchEngine
 from crpv_watch.search.types import SearchRequest
+from crpv_watch.text.analysis import analyze_terms, french_analyzer
 
 # (query, document text): the query must find the document.
 MATCHES = [

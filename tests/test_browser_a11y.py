@@ -148,8 +148,8 @@ def test_editors_dashboard_with_charts_has_no_serious_violations(browser, tmp_pa
 def test_password_reset_page_has_no_serious_violations(browser, tmp_path, axe_script, viewport):
     from editors_support import EDITOR
 
-    from crpv_watch.password_reset import make_token
     from crpv_watch.store import users
+    from crpv_watch.web.editors.reset_tokens import make_token
 
     services = build_services(tmp_path)
     with services.db.session() as session:

@@ -11,9 +11,9 @@ import time
 import pytest
 from editors_support import ADMIN, CentreSite, make_app, make_services
 
-from crpv_watch.indexer import Indexer
-from crpv_watch.runtime import start_background
+from crpv_watch.indexing.writer import Indexer
 from crpv_watch.search.types import SearchRequest
+from crpv_watch.worker.runtime import start_background
 
 pytestmark = pytest.mark.browser
 

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from crpv_watch.cli import main
 from crpv_watch.crawl.run import CrawlRunner
-from crpv_watch.indexer import Indexer
+from crpv_watch.indexing.writer import Indexer
 from crpv_watch.store.models import Document
 
 pytestmark = pytest.mark.browser

@@ -65,7 +65,7 @@ def test_filters_are_shown_on_a_desktop(browser, live_url, javascript):
 
 
 def test_a_long_facet_narrows_as_one_types(browser, live_url, monkeypatch):
-    from crpv_watch.web import search
+    from crpv_watch.web.public import search
 
     monkeypatch.setattr(search, "FILTER_BOX_FROM", 2)  # the test corpus has four centres
     context, page = new_page(browser, DESKTOP, True)

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import free_demo_port
 
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.demo import DemoNetwork
+from crpv_watch.text.dedup import canonicalize
 
 DEMO_PORT = free_demo_port()  # a fixed port collided with concurrent test runs
 CLI = str(Path(sys.executable).parent / "crpv-watch")

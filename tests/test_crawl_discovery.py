@@ -9,7 +9,7 @@ from faulty_server import FaultyServer
 from minisite import MiniSite, article, crawl_setup, listing, make_pdf, totals
 
 from crpv_watch.crawl.sitemaps import normalize_lastmod, parse_sitemap
-from crpv_watch.sources import Source
+from crpv_watch.sources.load import Source
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from faulty_server import FaultyServer
 from minisite import MiniSite, article, crawl_setup, listing, make_pdf, totals
 from sqlalchemy import select
 
-from crpv_watch.sources import Source
+from crpv_watch.sources.load import Source
 from crpv_watch.store.models import CrawlError, CrawlRun, CrawlRunSource
 
 

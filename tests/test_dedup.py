@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crpv_watch.crawl.dedup import canonicalize, hamming, near_duplicate, simhash, text_hash
+from crpv_watch.text.dedup import canonicalize, hamming, near_duplicate, simhash, text_hash
 
 
 @pytest.mark.parametrize(("url", "expected"), [

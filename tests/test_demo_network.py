@@ -24,7 +24,7 @@ from crpv_watch.demo import DemoNetwork
 from crpv_watch.demo import pdfs as demo_pdfs
 from crpv_watch.demo.compose import build_docs
 from crpv_watch.settings import PACKAGE_DATA, PROJECT_ROOT
-from crpv_watch.sources import load_sources
+from crpv_watch.sources.load import load_sources
 
 PORT = free_demo_port()  # not 8800: a running `make run` (or another test run) must not collide
 PAGINATION_CLASSES = {"page-numbers", "lien_pagination", "pager__item", "next"}

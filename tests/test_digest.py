@@ -13,7 +13,7 @@ from smtp_server import SMTPServer
 
 from crpv_watch.cli import main
 from crpv_watch.digest import subscriptions as subs
-from crpv_watch.digest.build import parse_keywords, period_for
+from crpv_watch.digest.build import period_for, positive_words
 from crpv_watch.digest.sender import DigestSender, scheduled_moment
 from crpv_watch.store.models import Digest, Subscriber, utcnow
 
@@ -197,10 +197,9 @@ def test_scheduled_run_waits_for_the_scheduled_time(svc, smtp):
     assert DigestSender(svc).run(now=monday_0630_paris + 2 * DAY).sent == 0  # same week
 
 
-def test_keyword_syntax():
-    assert parse_keywords('jardins "conseil citoyen" NOT emploi') == [([("jardin",), ("conseil", "citoyen")],
-                                                                       [("emploi",)])]
-    assert len(parse_keywords("jardin OR potager")) == 2
+def test_ranking_words_leave_operators_and_exclusions_out():
+    assert positive_words('jardins "conseil citoyen" SAUF emploi') == {"jardin", "conseil", "citoyen"}
+    assert positive_words("jardin OU potager -friche") == {"jardin", "potag"}
 
 
 def test_cli_subscribers_and_preview(svc, smtp):

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 from editors_support import EDITOR, add_document, login, make_app, make_services, post
 
-from crpv_watch.indexer import Indexer
+from crpv_watch.indexing.writer import Indexer
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.store.models import AuditLog, Document, IndexQueue, Place
 

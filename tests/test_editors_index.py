@@ -8,8 +8,9 @@ import json
 import pytest
 from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_services, post
 
-from crpv_watch import audit, crawl_requests, index_rebuild
-from crpv_watch.store import repo
+from crpv_watch.indexing import rebuild as index_rebuild
+from crpv_watch.indexing import requests as crawl_requests
+from crpv_watch.store import audit, repo
 
 PAGE = "/editeurs/index/"
 ACTION = "/editeurs/index/reconstruire"

@@ -11,10 +11,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_services, post
 from faulty_server import FaultyServer
 
-from crpv_watch.scheduler import sync_crawl_jobs
-from crpv_watch.sources import load_sources
-from crpv_watch.sources_write import refresh_if_changed, remember_stamp
+from crpv_watch.sources.load import Source, load_sources
+from crpv_watch.sources.tester import run_tester
+from crpv_watch.sources.write import refresh_if_changed, remember_stamp
 from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
+from crpv_watch.worker.scheduler import sync_crawl_jobs
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
 <link>{base}/</link><description>d</description>
@@ -188,6 +189,32 @@ def test_tester_reports_unreachable_hubs(svc):
     assert "HTTP 404" in html and "Erreur" in html
 
 
+SITEMAP = """<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{base}/ressources/guide-jardins</loc><lastmod>2025-01-02</lastmod></url>
+<url><loc>{base}/ressources/etude-sante</loc></url></urlset>"""
+
+
+def test_tester_follows_the_crawlers_discovery_autodiscovery_and_sitemaps(svc):
+    """No feed, no listing page: like a crawl, the Tester finds the feed the homepage announces and the
+    sitemap robots.txt names, and counts their candidates."""
+    with FaultyServer() as site:
+        base = f"http://{site.netloc}"
+        site.robots = f"User-agent: *\nAllow: /\nSitemap: {base}/plan.xml\n"
+        site.route("/accueil", lambda r: r.send(200, (
+            '<html><head><title>Accueil</title><link rel="alternate" type="application/rss+xml" '
+            f'href="{base}/feed/"></head><body></body></html>').encode()))
+        site.route("/feed/", lambda r: r.send(200, FEED.format(base=base).encode(), "application/rss+xml"))
+        site.route("/plan.xml", lambda r: r.send(200, SITEMAP.format(base=base).encode(), "application/xml"))
+        source = Source(id="t", name="T", homepage=f"{base}/accueil", allow_private_network=True,
+                        sitemaps=True)
+        report = run_tester(svc.settings, source)
+    kinds = {h.kind: h for h in report.hubs}
+    assert kinds["homepage"].feeds == [f"{base}/feed/"]
+    assert kinds["feed"].count == 2 and "Jardins partagés au pied des immeubles" in kinds["feed"].titles
+    assert kinds["sitemap"].ok and kinds["sitemap"].count == 2
+    assert report.total == 4 and report.failures == 0
+
+
 def test_health_page_shows_runs_errors_and_failing_sources(client, svc):
     now = dt.datetime(2025, 3, 1, 10, 0)
     with svc.db.session() as session:
@@ -227,8 +254,8 @@ def test_the_schedule_follows_the_file_without_restart(svc, tmp_path):
 
 
 def test_tester_names_the_cause_dns_connection_http(svc):
-    from crpv_watch.source_tester import run_tester
-    from crpv_watch.sources import Source
+    from crpv_watch.sources.load import Source
+    from crpv_watch.sources.tester import run_tester
 
     def no_such_name(host):
         raise OSError("[Errno -2] Name or service not known")
@@ -260,7 +287,7 @@ def test_tester_works_with_only_a_homepage(client, svc):
                                                           "test": "Tester"}, page="/editeurs/sources/nouvelle")
     html = unescape(resp.get_data(as_text=True))
     assert resp.status_code == 200, html[:2000]
-    assert "Flux annoncé par la page d'accueil" in html and "documents candidats" in html
+    assert f"{base}/feed/" in html and "documents candidats" in html
     assert "n'a pas été enregistrée" not in html
 
 

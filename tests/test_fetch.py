@@ -24,7 +24,7 @@ from crpv_watch.crawl import ssrf
 from crpv_watch.crawl.fetch import Fetcher, sniff
 from crpv_watch.crawl.politeness import backoff, parse_retry_after
 from crpv_watch.crawl.robots import product_token
-from crpv_watch.sources import Source
+from crpv_watch.sources.load import Source
 
 LOCAL = Source(id="local", name="Loopback", homepage="http://127.0.0.1/", allow_private_network=True)
 STRICT = Source(id="strict", name="Strict", homepage="http://127.0.0.2/")

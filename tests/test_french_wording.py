@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from editors_support import ADMIN, add_document, login, make_app, make_services
 
-from crpv_watch import audit
+from crpv_watch.store import audit
 from crpv_watch.store.models import CrawlError, CrawlRun, CrawlRunSource, Digest, Subscriber
-from crpv_watch.wording import period, value_fr, word
+from crpv_watch.text.wording import period, value_fr, word
 
 # Words that are not French, and codes the store keeps: none may show. Whole words, case-sensitive where
 # a French word shares the letters (« source », « robots.txt » are fine).

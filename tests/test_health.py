@@ -8,8 +8,8 @@ import json
 import pytest
 from editors_support import make_app, make_services
 
-from crpv_watch.scheduler import HEARTBEAT_FILE
 from crpv_watch.store.models import utcnow
+from crpv_watch.worker.scheduler import HEARTBEAT_FILE
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crpv_watch.crawl import discover
 from crpv_watch.crawl.parse_html import decode_html, parse_html
-from crpv_watch.sources import Source
+from crpv_watch.sources.load import Source
 
 LISTING = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Actualités – CRPV Essonne</title>

@@ -40,7 +40,7 @@ def test_admin_link_resets_once(tmp_path):
     assert reader.get(path).status_code == 400
     assert "n'est plus valable" in reader.get(path[:-3] + "abc").get_data(as_text=True)
     with svc.db.session() as session:
-        from crpv_watch import audit
+        from crpv_watch.store import audit
 
         actions = [e.action for e in audit.entries(session)]
     assert "user.reset_link" in actions and "user.password_reset" in actions

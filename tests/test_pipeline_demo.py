@@ -10,13 +10,13 @@ import datetime as dt
 import pytest
 from conftest import fast_settings, free_demo_port
 
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.crawl.run import CrawlRunner
 from crpv_watch.demo import DemoNetwork
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.services import Services
 from crpv_watch.store import repo
 from crpv_watch.store.models import Document, Place
+from crpv_watch.text.dedup import canonicalize
 
 DEMO_PORT = free_demo_port()
 

@@ -24,7 +24,7 @@ import httpx
 import pytest
 from editors_support import EDITOR, CentreSite, add_document, login, make_app, make_services, post
 
-from crpv_watch.runtime import start_background
+from crpv_watch.worker.runtime import start_background
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from crpv_watch.settings import PROJECT_ROOT
-from crpv_watch.sources import Source, SourcesError, load_sources, validate_sources
+from crpv_watch.sources.load import Source, SourcesError, load_sources, validate_sources
 
 SOURCES_YAML = PROJECT_ROOT / "sources.yaml"
 STATUSES = ("verified_page", "verified_code", "inferred", "memory", "historical")

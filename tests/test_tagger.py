@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from crpv_watch.items import ExtractedDocument
-from crpv_watch.search.analysis import analyze_terms
 from crpv_watch.tagging.matching import doc_terms
 from crpv_watch.tagging.tagger import Tagger
 from crpv_watch.tagging.thesaurus import Vocabulary
+from crpv_watch.text.analysis import analyze_terms
 
 
 @pytest.fixture(scope="module")

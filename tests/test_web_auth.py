@@ -11,9 +11,8 @@ from conftest import fast_settings
 from flask import Blueprint
 
 from crpv_watch.services import Services
-from crpv_watch.store import users
+from crpv_watch.store import ratelimit, users
 from crpv_watch.store.models import User
-from crpv_watch.web import ratelimit
 from crpv_watch.web.app import create_app
 from crpv_watch.web.auth import login_required, safe_next
 

@@ -16,7 +16,7 @@ from crpv_watch.services import Services
 from crpv_watch.store import repo
 from crpv_watch.store.models import Document, DocumentTheme, Place, QueryLog
 from crpv_watch.web.app import create_app
-from crpv_watch.web.search import preview_paragraphs
+from crpv_watch.web.public.search import preview_paragraphs
 
 SOURCES_YAML = """\
 sources:

@@ -176,7 +176,7 @@ def test_results_show_the_format_and_lead_back_to_the_search(client, services):
 
 
 def test_the_texts_own_subheadings_become_headings():
-    from crpv_watch.web.search import preview_blocks
+    from crpv_watch.web.public.search import preview_blocks
 
     blocks, _cut = preview_blocks("Introduction du guide pour les équipes.\nLes objectifs\n" + "Le projet vise "
                                   "à associer les habitants du quartier à chaque étape du diagnostic partagé.")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.items import ParsedPage
+from crpv_watch.text.dedup import canonicalize
 
 # CMS URLs that are listings, feeds or accounts, never documents: WordPress taxonomies and pagination,
 # SPIP's backend/login pages, Drupal's taxonomy and user pages. ``source.exclude`` adds site-specific ones.

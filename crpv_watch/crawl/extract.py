@@ -18,9 +18,9 @@ import warnings
 
 from bs4 import BeautifulSoup, Tag
 
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.crawl.parse_html import is_chrome, main_wrappers
 from crpv_watch.items import ExtractedDocument, FeedEntry, ParsedPage
+from crpv_watch.text.dedup import canonicalize
 
 # Measured (bench/extraction.py, docs/QUALITY.md): favor_precision wins on both corpora (article benchmark
 # 0.970 vs 0.961 balanced, French pages 0.941 vs 0.931); favor_recall and include_tables=False lose on both.

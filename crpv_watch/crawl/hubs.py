@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..items import FeedEntry
+from ..text.dedup import canonicalize
 from . import discover, parse_feed, parse_html, sitemaps
-from .dedup import canonicalize
 
 
 @dataclass

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from crpv_watch.crawl import pdf_text
-from crpv_watch.crawl.dedup import canonicalize
 from crpv_watch.items import ExtractedDocument
+from crpv_watch.text.dedup import canonicalize
 
 RECYCLE_AFTER = 50  # files per worker before it is replaced
 OCR_MAX_PAGES = pdf_text.OCR_MAX_PAGES

@@ -16,9 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
-
-from ..indexer import Indexer, writer_lock
+from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
 from ..store import repo
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
@@ -143,7 +141,7 @@ ACTIVE_RUNS: set[int] = set()  # runs under way in this process
 def interrupted_runs(session) -> int:
     """Runs left 'running' by a process that is gone are marked interrupted (their work is kept)."""
     count = 0
-    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+    for run in repo.running_crawl_runs(session):
         mine = run.pid == os.getpid()
         if (mine and run.id in ACTIVE_RUNS) or (not mine and run.pid and pid_alive(run.pid)):
             continue

@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from ..text.dedup import canonicalize
 from . import discover
-from .dedup import canonicalize
 
 MAX_ENTRIES = 50_000  # the protocol's own limit per file
 MAX_SITEMAPS = 50  # sitemap files fetched per source and run (an index of 1000 monthly sitemaps exists)

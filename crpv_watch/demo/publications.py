@@ -50,29 +50,15 @@ class Follower:
         return requested(self.path)
 
 
-def publish(data_dir: Path, count: int, demo_port: int, wait: float = 5.0) -> tuple[list[str], bool]:
-    """Ask the running demo for ``count`` more documents; (their titles, whether the demo's feed shows them)."""
-    import time
-
-    import feedparser
-    import httpx
-
+def titles_of(first: int, last: int) -> list[str]:
+    """The titles of the fresh documents number ``first`` to ``last - 1`` (as ``compose.fresh_doc`` names them)."""
     from .catalogue import FRESH
-    from .network import DemoNetwork
 
+    return [FRESH[n % len(FRESH)][3] + (f" ({n // len(FRESH) + 1})" if n >= len(FRESH) else "")
+            for n in range(first, last)]
+
+
+def publish(data_dir: Path, count: int) -> list[str]:
+    """Ask the demo for ``count`` more documents (published at its next request); their titles."""
     before = requested(data_dir / FILE_NAME)
-    total = request_more(data_dir / FILE_NAME, count)
-    titles = [FRESH[n % len(FRESH)][3] + (f" ({n // len(FRESH) + 1})" if n >= len(FRESH) else "")
-              for n in range(before, total)]
-    feed = DemoNetwork(port=demo_port).bases["rss"] + "/feed/"
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            shown = {e.title for e in feedparser.parse(httpx.get(feed, timeout=2).content).entries}
-            if set(titles) <= shown:
-                return titles, True
-        except httpx.HTTPError:
-            pass  # the demo is not running (yet): the wish waits in the file
-        if time.monotonic() >= deadline:
-            return titles, False
-        time.sleep(0.2)
+    return titles_of(before, request_more(data_dir / FILE_NAME, count))

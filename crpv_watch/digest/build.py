@@ -1,27 +1,33 @@
-"""What goes into each subscriber's digest, without running one index search per alert.
+"""What goes into each subscriber's digest.
 
-The new documents of the period are few (hundreds) and the alerts many (thousands): the candidates are read
-from the store once, analysed once with the index's French analyzer (so a keyword matches here exactly when a
-search would find it), and put in small inverted maps; each alert is then a handful of set operations.
+An alert is a search: it is matched by the search engine itself (``SearchEngine.matching_ids``: the same query
+parser, facets and dates as the site), restricted to the period's new documents read once from the store. The
+selection of one alert is cached, so thousands of subscribers sharing an alert cost one match.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..search.analysis import analyze_terms, french_analyzer
+from ..search.query import AND_WORDS, NOT_WORDS, OR_WORDS
 from ..search.types import SearchRequest
 from ..store.models import Alert, Document, Subscriber
+from ..text.analysis import analyze_terms, french_analyzer
 from .subscriptions import alert_request
 
 _QUERY_TOKENS = re.compile(r'"([^"]*)"|(\S+)')
+OPERATORS = OR_WORDS | AND_WORDS | NOT_WORDS | {"|", "&"}
+
+
+class Matcher(Protocol):
+    def matching_ids(self, req: SearchRequest, among) -> set[str]: ...
 _query_analyzer = french_analyzer(stem=True)
 
 
@@ -38,7 +44,6 @@ class Candidate:
     published: dt.date | None
     first_seen_at: dt.datetime
     featured: bool
-    terms: tuple[str, ...] = ()  # title, summary and text, in order (phrases)
     title_terms: frozenset[str] = frozenset()
 
 
@@ -77,109 +82,51 @@ def query_terms(text: str) -> list[str]:
     return [t.text for t in _query_analyzer(text, mode="query")]
 
 
-def parse_keywords(q: str) -> list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]]:
-    """The keyword syntax of the search box, kept small: words and "phrases" all required, ``OR`` between
-    alternatives, ``NOT`` before an excluded word. Each alternative is (required, excluded) lists of term
-    sequences; a one-term sequence is a word."""
-    alternatives: list[tuple[list, list]] = [([], [])]
-    negate = False
+def positive_words(q: str) -> set[str]:
+    """The analysed words an alert asks for (not the operators, not the excluded words): they rank a group."""
+    words: set[str] = set()
+    skip = False
     for phrase, word in _QUERY_TOKENS.findall(q or ""):
-        if word in ("OR", "|"):
-            alternatives.append(([], []))
+        if word in OPERATORS:
+            skip = word in NOT_WORDS
             continue
-        if word in ("AND", "&"):
-            continue
-        if word == "NOT" or (word.startswith("-") and len(word) > 1 and not phrase):
-            negate = True
-            if word == "NOT":
-                continue
-            word = word[1:]
-        seq = tuple(query_terms(phrase or word.strip("()")))
-        if seq:
-            (alternatives[-1][1] if negate else alternatives[-1][0]).append(seq)
-        negate = False
-    return [alt for alt in alternatives if alt[0] or alt[1]]
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    n = len(needle)
-    first = needle[0]
-    for i, term in enumerate(haystack):
-        if term == first and haystack[i:i + n] == needle:
-            return True
-    return False
+        if not skip and not word.startswith("-"):
+            words.update(query_terms(phrase or word.strip("()")))
+        skip = False
+    return words
 
 
 class CandidateSet:
-    """The period's new documents with inverted maps for facets and terms."""
+    """The period's new documents, and the search engine that tells which of them an alert selects."""
 
-    def __init__(self, docs: list[Candidate]):
+    def __init__(self, docs: list[Candidate], engine: Matcher | None = None):
         self.docs = docs
-        self.all = frozenset(range(len(docs)))
-        self.facets: dict[str, dict[str, set[int]]] = {f: defaultdict(set) for f in
-                                                        ("theme", "centre", "region", "type", "year")}
-        self.terms: dict[str, set[int]] = defaultdict(set)
-        for i, d in enumerate(docs):
-            for t in d.themes:
-                self.facets["theme"][t].add(i)
-            self.facets["centre"][d.centre].add(i)
-            for r in d.regions:
-                self.facets["region"][r].add(i)
-            self.facets["type"][d.doctype].add(i)
-            if d.published:
-                self.facets["year"][str(d.published.year)].add(i)
-            for term in set(d.terms):
-                self.terms[term].add(i)
-        self._parsed: dict[str, list] = {}
+        self.engine = engine
+        self._by_id = {d.id: d for d in docs}
+        self._selected: dict[tuple, frozenset[str]] = {}
 
-    def _keyword_docs(self, q: str) -> frozenset[int]:
-        alternatives = self._parsed.get(q)
-        if alternatives is None:
-            alternatives = self._parsed[q] = parse_keywords(q)
-        if not alternatives:
-            return self.all
-        found: set[int] = set()
-        for required, excluded in alternatives:
-            hits = set(self.all)
-            for seq in required:
-                for term in seq:
-                    hits &= self.terms.get(term, set())
-                if len(seq) > 1:
-                    hits = {i for i in hits if _contains(self.docs[i].terms, seq)}
-            for seq in excluded:
-                hits -= {i for i in hits if all(t in self.terms and i in self.terms[t] for t in seq)
-                         and (len(seq) == 1 or _contains(self.docs[i].terms, seq))}
-            found |= hits
-        return frozenset(found)
+    def _selection(self, req: SearchRequest) -> frozenset[str]:
+        key = tuple(req.to_params())
+        found = self._selected.get(key)
+        if found is None:
+            found = frozenset(self.engine.matching_ids(req, self._by_id)) if self.engine and self.docs else frozenset()
+            self._selected[key] = found
+        return found
 
     def match(self, req: SearchRequest, since: dt.datetime, until: dt.datetime) -> list[Item]:
-        hits = self._keyword_docs(req.q) if req.q else self.all
-        for facet, values in req.filters().items():
-            union: set[int] = set()
-            for value in values:
-                union |= self.facets[facet].get(value, set())
-            hits = hits & union
-            if not hits:
-                return []
-        words = {t for alt in self._parsed.get(req.q, []) for seq in alt[0] for t in seq} if req.q else set()
+        words = positive_words(req.q)
         out = []
-        for i in hits:
-            d = self.docs[i]
+        for doc_id in self._selection(req):
+            d = self._by_id[doc_id]
             if not (since < d.first_seen_at <= until):
-                continue
-            if (req.date_from or req.date_to) and not _within(d.published, req.date_from, req.date_to):
                 continue
             score = 3 * len(words & d.title_terms) + len(set(req.theme) & set(d.themes))
             out.append(Item(d, float(score)))
         return out
 
 
-def _within(day: dt.date | None, start: dt.date | None, end: dt.date | None) -> bool:
-    return day is not None and (start is None or day >= start) and (end is None or day <= end)
-
-
 def load_candidates(session: Session, since: dt.datetime, until: dt.datetime, max_age_days: int,
-                    regions_of: dict[str, list[str]], today: dt.date) -> CandidateSet:
+                    regions_of: dict[str, list[str]], today: dt.date, engine: Matcher | None = None) -> CandidateSet:
     """Documents first seen in (since, until], not from a source's first crawl, searchable, and published less
     than ``max_age_days`` ago (undated ones count as published when found)."""
     oldest = today - dt.timedelta(days=max_age_days)
@@ -194,14 +141,13 @@ def load_candidates(session: Session, since: dt.datetime, until: dt.datetime, ma
     docs = []
     for d in rows:
         title_terms = analyze_terms(d.title or "")
-        body = analyze_terms(f"{d.summary or ''}\n{d.text or ''}")
         docs.append(Candidate(
             id=d.id, title=d.title or "", summary=d.summary or "",
             url=d.places[0].url if d.places else d.canonical_url, centre=d.source_id,
             regions=frozenset(regions_of.get(d.source_id, ())), themes=tuple(t.theme_id for t in d.themes),
             doctype=d.doctype, published=d.published, first_seen_at=d.first_seen_at, featured=bool(d.featured),
-            terms=tuple(title_terms) + ("",) + tuple(body), title_terms=frozenset(title_terms)))
-    return CandidateSet(docs)
+            title_terms=frozenset(title_terms)))
+    return CandidateSet(docs, engine)
 
 
 def window_start(sub: Subscriber) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import urls
 from ..store.models import Alert, Subscriber
 from .render import Renderer, message
 from .send import send_now
@@ -13,7 +14,7 @@ def confirmation_message(services, sub: Subscriber, alert: Alert):
     settings = services.settings
     renderer = Renderer(settings, services.label)
     token = Tokens.from_settings(settings).make("confirm", sub.id, sub.email, alert.id)
-    url = f"{settings.base_url.rstrip('/')}/abonnement/confirmer/{token}"
+    url = urls.absolute(settings.base_url, urls.confirm(token))
     subject, text, html = renderer.confirmation(describe(alert.params, renderer.label), sub.frequency, url)
     return message(settings, sub.email, subject, text, html)
 

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..settings import PROJECT_ROOT
+from .. import urls
+from ..settings import TEMPLATES_DIR
 from .build import DigestContent, Item
 from .subscriptions import FREQUENCY_LABELS, describe, search_url
 
@@ -40,7 +41,7 @@ def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(PROJECT_ROOT / "templates")),
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
                       autoescape=select_autoescape(["html"], default_for_string=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date_fr=date_fr, shorten=shorten)
@@ -76,14 +77,14 @@ class Renderer:
 
     def _item(self, item: Item) -> dict:
         d = item.doc
-        return {"title": d.title or "Document sans titre", "page_url": f"{self.base}/documents/{d.id}",
+        return {"title": d.title or "Document sans titre", "page_url": urls.absolute(self.base, urls.document(d.id)),
                 "original_url": d.url, "centre": self.label("centre", d.centre), "published": d.published,
                 "type": self.label("type", d.doctype), "summary": shorten(d.summary),
                 "themes": [self.label("theme", t) for t in d.themes], "featured": d.featured}
 
     def digest(self, content: DigestContent, frequency: str, links: dict[str, str]) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""
-        groups = [{"title": describe(g.params, self.label), "search_url": self.base + search_url(g.params),
+        groups = [{"title": describe(g.params, self.label), "search_url": urls.absolute(self.base, search_url(g.params)),
                    "docs": [self._item(i) for i in g.items], "more": g.more} for g in content.groups]
         ctx = {
             "site_name": self.settings.site_name,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import urls
 from ..store.models import Digest, Subscriber, utcnow
 from . import subscriptions as subs
 from .build import CandidateSet, DigestContent, build, load_candidates, period_for, window_start
@@ -71,7 +72,7 @@ def next_moment(frequency: str, now: dt.datetime, cron: str, tz: str) -> dt.date
 def when_due(now: dt.datetime, cron: str, tz: str) -> str:
     """« Prochaines lettres : hebdomadaires le lundi 14 décembre 2026 à 07:00, quotidiennes le … (heure de
     Paris). » for the CLI and the editors."""
-    from ..wording import MONTHS
+    from ..text.wording import MONTHS
 
     days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
     zone = ZoneInfo(tz)
@@ -174,10 +175,10 @@ class DigestSender:
         return (content, *self.renderer.digest(content, sub.frequency, self.links(sub)))
 
     def links(self, sub: Subscriber) -> dict[str, str]:
-        base = self.settings.base_url.rstrip("/")
-        return {"manage_url": f"{base}/abonnement/gerer/{self.tokens.make('manage', sub.id, sub.email)}",
-                "unsubscribe_url": f"{base}/abonnement/desinscription/"
-                                   f"{self.tokens.make('unsubscribe', sub.id, sub.email)}"}
+        base = self.settings.base_url
+        return {"manage_url": urls.absolute(base, urls.manage(self.tokens.make("manage", sub.id, sub.email))),
+                "unsubscribe_url": urls.absolute(base, urls.unsubscribe(self.tokens.make("unsubscribe", sub.id,
+                                                                                           sub.email)))}
 
     def close(self) -> None:
         if self._transport is not None:
@@ -196,7 +197,8 @@ class DigestSender:
             regions = {}
         today = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.settings.timezone)).date()
         with self.db.session() as session:
-            return load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today)
+            return load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today,
+                                   self.services.engine)
 
     def _resend(self, sub: Subscriber, digests: list[Digest], report: Report) -> None:
         """Send again this subscriber's unfinished digests, oldest first, stopping at one still unsent."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
-from ..search.types import FACETS, SearchRequest
+from .. import urls
+from ..search.types import FACET_NAMES, FACETS, SearchRequest
 from ..store.models import Alert, Digest, Subscriber, utcnow
 
 FREQUENCIES = ("weekly", "daily")
@@ -77,19 +77,17 @@ def alert_request(params: dict[str, Any]) -> SearchRequest:
 
 
 def search_url(params: dict[str, Any]) -> str:
-    pairs = alert_request(params).to_params()
-    return "/" + ("?" + urlencode(pairs) if pairs else "")
+    return urls.search(alert_request(params))
 
 
 def describe(params: dict[str, Any], label) -> str:
     """A short French description: « jardins partagés » — Thème : Transition écologique — Centre : ORIV."""
-    names = {"theme": "Thème", "centre": "Centre", "region": "Région", "type": "Type", "year": "Année"}
     req = alert_request(params)
     parts = [f"« {req.q} »"] if req.q else []
     for facet in FACETS:
         values = getattr(req, facet)
         if values:
-            parts.append(f"{names[facet]} : " + ", ".join(label(facet, v) for v in values))
+            parts.append(f"{FACET_NAMES[facet]} : " + ", ".join(label(facet, v) for v in values))
     if req.date_from:
         parts.append(f"depuis le {req.date_from.strftime('%d/%m/%Y')}")
     if req.date_to:

@@ -22,7 +22,7 @@ from whoosh.index import LockError
 
 from ..items import IndexDocument
 from . import generations as gens
-from .facets import FACET_GROUPS, FacetData, disjunctive_counts, facet_values
+from .facets import FACET_GROUPS, FacetData, disjunctive_counts, facet_values, label_or_value
 from .hits import build_hits
 from .matching import has_phrase, matching_docs, scoring_query
 from .query import QueryContext, boost_themes, parse, plain_query
@@ -179,7 +179,7 @@ class SearchEngine:
             values = {}
             for name, fieldname in FACET_FIELDS.items():
                 present = data.value_docs.get(fieldname, {})
-                values[name] = {v: _label(self.labels, name, v) for v in present} if len(present) <= 500 \
+                values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
                     else {v: v for v in present}
             self._context = QueryContext(synonyms=self.synonyms, values=values)
         return self._context
@@ -331,6 +331,30 @@ class SearchEngine:
         }
         return response
 
+    def matching_ids(self, req: SearchRequest, among: Iterable[str]) -> set[str]:
+        """The ids, among ``among``, of the documents ``search(req)`` selects: the same parser, facets and dates
+        (the alert digests match with this, so an alert selects what the same search selects on the site).
+        No any-word fallback: an alert with no match in the period has nothing to send."""
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return set()
+            docnums = {}
+            for doc_id in among:
+                docnum = searcher.document_number(id=doc_id)
+                if docnum is not None:
+                    docnums[docnum] = doc_id
+            if not docnums:
+                return set()
+            data = self._facet_data(searcher)
+            q = boost_themes(parse(req.q, searcher.schema, context=self._query_context(data)), req.q, self.synonyms)
+            try:
+                matched = self._matched(searcher, data, q, req)[0]
+            except Exception:  # as in _run: a query Whoosh cannot run searches its plain words
+                plain = plain_query(req.q, searcher.schema, any_word=isinstance(q, query.Or))
+                matched = self._matched(searcher, data, None if plain is query.NullQuery else plain, req)[0]
+        return {doc_id for docnum, doc_id in docnums.items() if matched[docnum]}
+
     def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int) -> str | None:
         """A corrected query when it finds more than ``total`` documents (with the same filters)."""
         try:
@@ -388,13 +412,6 @@ class SearchEngine:
             plain = None if plain is query.NullQuery else plain
             return self._run_once(searcher, data, plain, req, page, per_page)
 
-    def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
-        base, selections, matched_by_query = self._masks(searcher, data, q, req)
-        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
-        total = int(np.count_nonzero(matched))
-        top = self._page(searcher, data, q, req, matched, total, matched_by_query, page, per_page)
-        return total, counts, top, q
-
     def _masks(self, searcher, data: FacetData, q, req: SearchRequest):
         """(what the query and dates match, each facet's selection mask, how many the query alone matched)."""
         # Boolean masks over the doc numbers from here on: the facet pass is numpy (search/facets.py).
@@ -419,8 +436,15 @@ class SearchEngine:
             selections["theme"] = selections["theme"] | pillar if "theme" in selections else pillar
         return base, selections, matched_by_query
 
-    def _page(self, searcher, data: FacetData, q, req: SearchRequest, matched: np.ndarray, total: int,
-              matched_by_query: int, page: int, per_page: int) -> list[tuple[int, float]]:
+    def _matched(self, searcher, data: FacetData, q, req: SearchRequest):
+        """(mask of the matching documents, facet counts, how many the query alone matched)."""
+        base, selections, matched_by_query = self._masks(searcher, data, q, req)
+        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
+        return matched, counts, matched_by_query
+
+    def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
+        matched, counts, matched_by_query = self._matched(searcher, data, q, req)
+        total = int(np.count_nonzero(matched))
         upto = page * per_page
         start = upto - per_page
         if total <= start:
@@ -444,7 +468,7 @@ class SearchEngine:
             ranked = rerank([(docnum, score) for score, docnum in top_n], data.published,
                             self.reference_date or dt.date.today())
             top = ranked[start:upto]
-        return top
+        return total, counts, top, q
 
     def _hits(self, stored: list[tuple[dict, float]], q) -> list[SearchHit]:
         return build_hits(stored, q, self.text_for)
@@ -456,12 +480,3 @@ class SearchEngine:
                 self._ix.close()
             self._ix = None
             self._closed = True
-
-
-def _label(labels, facet: str, value: str) -> str:
-    if labels is None:
-        return value
-    try:
-        return labels(facet, value) or value
-    except Exception:  # a missing label must not break a search
-        return value

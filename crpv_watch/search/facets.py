@@ -221,6 +221,16 @@ def disjunctive_counts(
     return matched, counts
 
 
+def label_or_value(labels: Callable[[str, str], str] | None, facet: str, value: str) -> str:
+    """The label of a facet value, or the value itself when there is none (or finding it fails)."""
+    if labels is None:
+        return value
+    try:
+        return labels(facet, value) or value
+    except Exception:  # a missing label must not break a search
+        return value
+
+
 def facet_values(
     name: str,
     counts: Counter,
@@ -231,15 +241,7 @@ def facet_values(
     chosen = set(selected)
     values = {v for v, n in counts.items() if n > 0} | chosen
 
-    def label(value: str) -> str:
-        if labels is None:
-            return value
-        try:
-            return labels(name, value) or value
-        except Exception:  # a missing label must not break a search
-            return value
-
-    items = [FacetValue(value=v, label=label(v), count=counts.get(v, 0), selected=v in chosen,
+    items = [FacetValue(value=v, label=label_or_value(labels, name, v), count=counts.get(v, 0), selected=v in chosen,
                         group=groups.get(v) if groups is not None else None) for v in values]
     if name == "year":
         items.sort(key=lambda f: f.value, reverse=True)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .analysis import TOKEN_PATTERN, french_analyzer
+from ..text.analysis import TOKEN_PATTERN, french_analyzer
 
 SNIPPET_CHARS = 250
 # Context kept before the first marked word of the chosen window.

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from whoosh import query
 from whoosh.query import ConstantScoreQuery
 
-from .analysis import french_analyzer, stem_word
+from ..text.analysis import french_analyzer, stem_word
 from .schema import FACET_FIELDS, STEMMED_FIELDS, TEXT_FIELDS
 from .synonyms import Synonyms, fold, terms
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 from whoosh import query
 
-from .analysis import french_analyzer
+from ..text.analysis import french_analyzer
 from .query import query_words
 from .schema import SPELL_FIELD
 

@@ -16,7 +16,7 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..items import IndexDocument
-from .analysis import french_analyzer
+from ..text.analysis import french_analyzer
 
 SCHEMA_VERSION = 2  # 2: departments, qpvs, spell
 

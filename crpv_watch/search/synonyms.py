@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import FRENCH_STOP_WORDS, french_analyzer
+from ..text.analysis import FRENCH_STOP_WORDS, french_analyzer
 
 log = logging.getLogger(__name__)
 

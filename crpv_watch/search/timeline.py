@@ -7,7 +7,6 @@ import numpy as np
 from whoosh import query
 
 from .engine import SearchEngine
-from .facets import FACET_GROUPS, disjunctive_counts
 from .query import parse, plain_query
 from .schema import FACET_FIELDS
 from .types import SearchRequest
@@ -25,11 +24,10 @@ def month_counts(engine: SearchEngine, req: SearchRequest, first_month: int, spl
         data = engine._facet_data(searcher)
         q = parse(req.q, searcher.schema, context=engine._query_context(data))
         try:
-            base, selections, _ = engine._masks(searcher, data, q, req)
+            matched = engine._matched(searcher, data, q, req)[0]
         except Exception:  # the same fallback as a search: the plain words
             q = plain_query(req.q, searcher.schema)
-            base, selections, _ = engine._masks(searcher, data, None if q is query.NullQuery else q, req)
-        matched, counts = disjunctive_counts(data, base, selections, FACET_GROUPS)
+            matched = engine._matched(searcher, data, None if q is query.NullQuery else q, req)[0]
         months = data._published // 100
         dated = matched & (months >= first_month)
         result = {None: _month_histogram(months[dated])}

@@ -7,6 +7,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FACETS = ("theme", "pillar", "centre", "region", "department", "qpv", "type", "year", "language")
+# The French name of each facet, for pages, mails and messages.
+FACET_NAMES = {
+    "theme": "Thème",
+    "centre": "Centre de ressources",
+    "region": "Région",
+    "type": "Type de document",
+    "year": "Année",
+    "department": "Département",
+    "qpv": "Quartier prioritaire",
+    "language": "Langue",
+    "pillar": "Pilier",
+}
+LANGUAGES = {"fr": "Français", "en": "Anglais", "de": "Allemand", "es": "Espagnol", "it": "Italien",
+             "pt": "Portugais", "ar": "Arabe", "nl": "Néerlandais"}
 # "date" is newest first (kept for existing URLs), "date_asc" oldest first.
 SORTS = ("relevance", "date", "date_asc")
 

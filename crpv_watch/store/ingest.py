@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..crawl.dedup import canonicalize, hash_normalized, near_duplicate, normalize_text, simhash_normalized
 from ..items import ExtractedDocument, FetchResult, Tags
+from ..text.dedup import canonicalize, hash_normalized, near_duplicate, normalize_text, simhash_normalized
 from .models import Document, DocumentTheme, Place, TagOverride, utcnow
 from .repo import (
     apply_overrides,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..crawl.dedup import canonicalize
+from ..text.dedup import canonicalize
 from .models import Document, Place, SourceState, utcnow
 from .repo import enqueue_index
 

@@ -178,3 +178,35 @@ def enqueue_index_now(session: Session, doc_ids: Iterable[str]) -> None:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+def documents_by_ids(session: Session, ids: Iterable[str]) -> list[Document]:
+    """The documents of ``ids`` that exist, with their places and themes loaded."""
+    return list(session.scalars(select(Document).where(Document.id.in_(list(ids)))
+                                .options(selectinload(Document.places), selectinload(Document.themes))))
+
+
+def documents_after(session: Session, last_id: str, batch: int) -> list[Document]:
+    """The next ``batch`` stored documents (purged ones aside) by id after ``last_id``: a walk over the store."""
+    return list(session.scalars(select(Document).where(Document.id > last_id, Document.status != "purged")
+                                .order_by(Document.id).limit(batch)
+                                .options(selectinload(Document.places), selectinload(Document.themes))))
+
+
+def first_seen(session: Session, ids: list[str]) -> dict[str, dt.datetime]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Document.id, Document.first_seen_at).where(Document.id.in_(ids))).all())
+
+
+def index_queue_size(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(IndexQueue)) or 0
+
+
+def running_crawl_runs(session: Session) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (the health check)."""
+    session.execute(select(1))

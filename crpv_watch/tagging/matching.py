@@ -12,9 +12,7 @@ import re
 from collections.abc import Hashable, Iterator
 from functools import lru_cache
 
-from whoosh.support.charset import accent_map
-
-from ..search.analysis import ELISION, FRENCH_STOP_WORDS, TOKEN_PATTERN, analyze_terms
+from ..text.analysis import ELISION, FRENCH_STOP_WORDS, TOKEN_PATTERN, accent_map, analyze_terms
 
 # The index analyzer emits a hyphenated word whole *and* in parts. Tagging splits hyphens first so that a
 # phrase is found once, not twice (whole, then parts) — the parts are a subset of what the index holds.

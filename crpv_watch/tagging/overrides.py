@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..items import ExtractedDocument, Tags
 from ..store import repo
@@ -129,9 +128,7 @@ def recompute(session: Session, tag: Callable[[ExtractedDocument, tuple[str, ...
     report = RecomputeReport()
     last = ""
     while True:
-        docs = session.scalars(select(Document).where(Document.id > last, Document.status != "purged")
-                               .order_by(Document.id).limit(batch)
-                               .options(selectinload(Document.places), selectinload(Document.themes))).all()
+        docs = repo.documents_after(session, last, batch)
         if not docs:
             break
         last = docs[-1].id

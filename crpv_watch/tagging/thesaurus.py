@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..search.analysis import analyze_terms
+from ..text.analysis import analyze_terms
 from .yamlcheck import Checker, Problem, key_line, load_roundtrip, node_line, suggest
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"

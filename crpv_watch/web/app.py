@@ -5,34 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, render_template, request, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, current_app, g, request, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..services import Services
-from ..settings import PROJECT_ROOT, Settings
+from ..settings import TEMPLATES_DIR, Settings
 from . import filters
+from .auth import csrf
+from .errors import CSRF_MESSAGE, error_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-TEMPLATE_DIR = PROJECT_ROOT / "templates"
+TEMPLATE_DIR = TEMPLATES_DIR
 
 # No inline scripts or styles anywhere: the only script is static/search.js.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-
-ERROR_MESSAGES = {
-    400: ("Requête invalide", "La requête n'a pas pu être traitée. Vérifiez les informations saisies et réessayez."),
-    403: ("Accès refusé", "Votre compte n'a pas les droits nécessaires pour consulter cette page."),
-    404: ("Page introuvable", "La page ou le document demandé n'existe pas, n'existe plus ou a été retiré."),
-    405: ("Méthode non autorisée", "Cette adresse ne peut pas être utilisée de cette façon."),
-    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
-    500: ("Erreur du serveur", "Une erreur inattendue s'est produite. Réessayez dans quelques instants."),
-}
-CSRF_MESSAGE = ("Le formulaire a expiré ou son jeton de sécurité est absent. "
-                "Rechargez la page puis envoyez à nouveau le formulaire.")
-
-csrf = CSRFProtect()
-
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     if services is not None and settings is None:
@@ -76,7 +64,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, curation, editors, pages, search
+    from . import auth
+    from .api import routes as api
+    from .editors import curation
+    from .editors import workspace as editors
+    from .public import feeds, pages, search  # noqa: F401  (feeds adds its routes to the search blueprint)
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
@@ -84,7 +76,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(editors.bp)
     app.register_blueprint(curation.bp)
-    from . import admin, editors_crawl, editors_documents, editors_index, editors_sources, health  # noqa: E402
+    from . import health
+    from .editors import admin
+    from .editors import crawl as editors_crawl
+    from .editors import documents as editors_documents
+    from .editors import index as editors_index
+    from .editors import sources as editors_sources
 
     app.register_blueprint(admin.bp)  # after auth: its session check needs the loaded user
     app.register_blueprint(editors_sources.bp)
@@ -92,13 +89,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editors_crawl.bp)
     app.register_blueprint(editors_index.bp)  # /editeurs/index: the search index and its rebuild, admins only
     app.register_blueprint(health.bp)
-    from . import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
+    from .public import subscriptions  # noqa: E402  (alert digests: /abonnement, /editeurs/digests)
     subscriptions.register(app)
-    from . import editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
+    from .editors import queries as editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
     app.register_blueprint(editors_queries.bp)
-    from . import panorama  # noqa: E402  (/panorama: the map and charts)
+    from .public import panorama  # noqa: E402  (/panorama: the map and charts)
     app.register_blueprint(panorama.bp)
-    from . import password_reset  # noqa: E402  (one-time reset links made by admins)
+    from .editors import password_reset  # noqa: E402  (one-time reset links made by admins)
     app.register_blueprint(password_reset.bp)
 
 
@@ -124,19 +121,6 @@ def _security_headers(response):
         # Pages shown to a signed-in editor must not linger in shared caches or the back-forward cache.
         headers["Cache-Control"] = "no-store"
     return response
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_response(code: int, message: str | None = None):
-    # Codes without their own wording keep their status and borrow the generic client or server message.
-    title, default = ERROR_MESSAGES.get(code) or ERROR_MESSAGES[400 if code < 500 else 500]
-    message = message or default
-    if _wants_json():
-        return jsonify({"error": title, "message": message, "status": code}), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
 def _register_errors(app: Flask) -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..store import users
-from . import ratelimit
+from ..store import ratelimit, users
+from ..store.models import User, utcnow
 from .filters import services
 
 bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()  # every form of every audience; initialised by the app factory
 
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 TOO_MANY = "Trop de tentatives de connexion échouées. Patientez quelques minutes avant de réessayer."
@@ -56,6 +60,50 @@ def load_user() -> None:
         session.clear()
         return
     g.user = user
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:24]
+
+
+def bind_session(user: User) -> None:
+    session["pw"] = _fingerprint(user)
+    session.setdefault("auth_at", utcnow().isoformat())
+
+
+# Session rules. A session is bound to the password it was opened with, so changing or resetting a password signs
+# every other session of that account out, and it ends ``session_hours`` after sign-in however active it stays (the
+# cookie's own expiry slides with activity).
+@bp.before_app_request
+def enforce_session() -> None:
+    # Registered after load_user, so g.user is already known here.
+    user = g.get("user")
+    if user is None:
+        return
+    if "pw" not in session:
+        bind_session(user)  # the first request after sign-in
+        return
+    try:
+        started = dt.datetime.fromisoformat(session.get("auth_at", ""))
+    except ValueError:
+        started = dt.datetime.min
+    expired = utcnow() - started > dt.timedelta(hours=services().settings.session_hours)
+    if session.get("pw") != _fingerprint(user) or expired:
+        session.clear()
+        g.user = None
+
+
+@bp.after_app_request
+def bind_new_session(response):
+    # Sign-in (auth.login) opens the session; bind it to the password in that same response, so that a
+    # password reset between sign-in and the next request still ends it.
+    user_id = session.get("user_id")
+    if user_id is not None and "pw" not in session:
+        with services().db.session() as db:
+            user = users.get_user(db, user_id)
+        if user is not None:
+            bind_session(user)
+    return response
 
 
 @bp.app_context_processor

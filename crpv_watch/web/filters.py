@@ -7,25 +7,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from .. import wording
 from ..search.known_values import FACET_NAMES_FR
+from ..search.types import FACET_NAMES, LANGUAGES
 from ..services import Services
+from ..text import wording
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
-FACET_NAMES = {
-    "theme": "Thème",
-    "centre": "Centre de ressources",
-    "region": "Région",
-    "type": "Type de document",
-    "year": "Année",
-    "department": "Département",
-    "qpv": "Quartier prioritaire",
-    "language": "Langue",
-    "pillar": "Pilier",
-}
-LANGUAGES = {"fr": "Français", "en": "Anglais", "de": "Allemand", "es": "Espagnol", "it": "Italien",
-             "pt": "Portugais", "ar": "Arabe", "nl": "Néerlandais"}
 # Theme groups that are not pillars: the thesaurus's transversal axes and method themes (Theme.kind).
 THEME_KINDS = {"transversal": "Axes transversaux", "methode": "Méthodes et ingénierie"}
 

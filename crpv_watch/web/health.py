@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
-from ..scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
+from ..store import repo
 from ..store.models import utcnow
+from ..worker.scheduler import HEARTBEAT_EVERY, HEARTBEAT_FILE
 from .filters import services
 
 bp = Blueprint("health", __name__)
@@ -43,7 +43,7 @@ def check() -> tuple[dict, bool]:
     out: dict = {}
     try:
         with svc.db.session() as session:
-            session.execute(text("SELECT 1"))
+            repo.ping(session)
         out["database"] = {"status": "ok"}
     except Exception:
         current_app.logger.exception("healthz: database")

@@ -1,0 +1,140 @@
+"""The index stage: the single writer that carries the store's changes into the search index.
+
+Everything reaches the index through the store's queue (``IndexQueue``), filled in the same transaction as the
+change itself: a crash between the two leaves entries in the queue, which the next drain replays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from ..store import repo
+
+log = logging.getLogger(__name__)
+LOCK_FILE = "writer.lock"
+
+
+class WriterBusy(RuntimeError):
+    """Another process holds the writer lock (a crawl, a purge, a rebuild…) for longer than we wait."""
+
+
+_held: dict[str, list] = {}  # lock path -> [fd, holders in this process]
+_held_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def writer_lock(settings, what: str, timeout: float | None = None) -> Iterator[None]:
+    """One writing process at a time for the store and the index (``<data_dir>/writer.lock``).
+
+    ``fcntl.flock`` on an open file: the kernel releases it when the holder dies, even by ``kill -9``, so a
+    crash never leaves a stale lock and nobody ever has to delete the file (it is never deleted: removing a
+    lock file while someone waits on it lets two holders in). Within one process the lock is shared (threads
+    are serialised by the indexer's and the engine's own locks); another process waits up to ``timeout``
+    (``settings.writer_lock_timeout``), then gets :class:`WriterBusy` with who holds it.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = str((settings.data_dir / LOCK_FILE).resolve())
+    wait = settings.writer_lock_timeout if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while not _try_lock(path, what):
+        if time.monotonic() >= deadline:
+            holder = _holder(path) or "?"
+            raise WriterBusy(
+                f"un autre processus écrit déjà dans la base et l'index ({holder}) ; abandon après {wait:g} s "
+                f"d'attente. Réessayez quand il aura fini. / Another process is writing the store and index "
+                f"({holder}); gave up after waiting {wait:g} s.")
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    try:
+        yield
+    finally:
+        with _held_lock:
+            entry = _held[path]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _held[path]
+                fcntl.flock(entry[0], fcntl.LOCK_UN)
+                os.close(entry[0])
+
+
+def _try_lock(path: str, what: str) -> bool:
+    with _held_lock:
+        if path in _held:
+            _held[path][1] += 1
+            return True
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        since = dt.datetime.now().isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} : {what}, depuis {since}\n".encode(), 0)
+        _held[path] = [fd, 1]
+        return True
+
+
+def _holder(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(200).strip()
+    except OSError:
+        return ""
+
+
+class Indexer:
+    def __init__(self, services):
+        self.services = services
+        self._lock = threading.Lock()
+
+    def _regions(self) -> dict[str, list[str]]:
+        return {s.id: list(s.region) for s in self.services.sources}
+
+    def _pillar_of(self) -> Callable[[str], str | None]:
+        return self.services.vocabulary.pillar_of
+
+    def drain(self, batch: int = 500) -> int:
+        """Index every queued document (or delete it from the index when it is no longer searchable)."""
+        done = 0
+        engine = self.services.engine
+        if engine.needs_rebuild:  # the schema changed (or the index is unreadable): rebuild from the store
+            return self.rebuild()
+        regions, pillar_of = self._regions(), self._pillar_of()
+        with self._lock:
+            while True:
+                with self.services.db.session() as session:
+                    up_to, ids = repo.take_index_queue(session, batch)
+                    if not ids:
+                        return done
+                    docs = repo.documents_by_ids(session, ids)
+                    live = [repo.to_index_document(d, regions, pillar_of) for d in docs if d.searchable]
+                    gone = set(ids) - {d.id for d in docs if d.searchable}
+                    if live:
+                        engine.index(live)
+                    if gone:
+                        engine.delete(gone)
+                    repo.clear_index_queue(session, up_to)
+                    done += len(ids)
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the whole index from the store, aside, then swap it in; replay what was queued meanwhile."""
+        regions, pillar_of = self._regions(), self._pillar_of()
+        with self._lock:
+            with self.services.db.session() as session:
+
+                def documents():
+                    for n, doc in enumerate(repo.searchable_documents(session), 1):
+                        if progress and n % 100 == 0:
+                            progress(n)
+                        yield repo.to_index_document(doc, regions, pillar_of)
+
+                count = self.services.engine.rebuild(documents())
+        self.drain()
+        return count

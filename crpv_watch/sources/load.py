@@ -1,0 +1,250 @@
+"""The ``sources.yaml`` schema: one entry per centre (or portal) to watch, loaded and validated.
+
+``load_sources`` refuses a file with any problem and lists them all (``SourcesError``), each as
+``FILE:LINE: field 'x' of source 'id': message``: editors fix the file in one pass, and a typo can never
+silently drop a setting (unknown keys are errors, with the closest known key suggested).
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..tagging.thesaurus import DEFAULT_REGIONS, DEFAULT_THEMES, VocabularyError, load_regions, load_themes
+from ..tagging.yamlcheck import Checker, Problem, key_line, load_roundtrip, node_line, suggest, type_name
+
+SCHEDULES = ("daily", "weekly")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TOP_KEYS = ("version", "sources")
+
+
+@dataclass
+class Source:
+    id: str
+    name: str
+    homepage: str
+    region: list[str] = field(default_factory=list)  # INSEE region codes, as strings
+    feeds: list[str] = field(default_factory=list)
+    start_urls: list[str] = field(default_factory=list)  # listing pages (hubs)
+    include: list[str] = field(default_factory=list)  # regular expressions on absolute URLs
+    exclude: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)  # default theme ids: a weak prior for the tagger
+    schedule: str = "daily"  # daily | weekly | 5-field cron expression
+    enabled: bool = True
+    allow_private_network: bool = False
+    crawl_delay: float | None = None  # per-source politeness override (seconds)
+    max_pages: int | None = None
+    max_depth: int | None = None
+    # Added after the first cut: kept last so positional construction stays valid.
+    departments: list[str] = field(default_factory=list)  # when the perimeter is departmental (Île-de-France)
+    notes: str = ""  # free text for editors
+    # Also take candidates from the site's sitemaps (robots.txt Sitemap lines, else /sitemap.xml): see
+    # crawl/sitemaps.py for when they are used without it.
+    sitemaps: bool = False
+
+
+KNOWN_KEYS = tuple(f.name for f in fields(Source))
+REQUIRED_KEYS = ("id", "name", "homepage")
+
+
+@dataclass(frozen=True)
+class SourceProblem(Problem):
+    pass
+
+
+class SourcesError(ValueError):
+    def __init__(self, path: str | Path, problems: list[SourceProblem]):
+        self.path = str(path)
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{len(problems)} {noun} in {path}:\n" + "\n".join(str(p) for p in problems))
+
+
+def url_problem(value: str) -> str | None:
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:
+        return f"invalid URL '{value}': {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"invalid URL '{value}': scheme must be http or https"
+    if not parts.hostname or any(c.isspace() for c in value):
+        return f"invalid URL '{value}'"
+    return None
+
+
+def schedule_problem(value: str) -> str | None:
+    if value in SCHEDULES:
+        return None
+    if len(value.split()) != 5:
+        return f"must be daily, weekly or a 5-field cron expression, got '{value}'" + suggest(value, SCHEDULES)
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        return f"invalid cron expression '{value}': {exc}"
+    return None
+
+
+class _Validator:
+    def __init__(self, path: str | Path, themes_path: str | Path, regions_path: str | Path):
+        self.chk = Checker(path, "source", SourceProblem)
+        self.themes: set[str] = set()
+        self.regions: set[str] = set()
+        self.region_of: dict[str, str] = {}  # department code → region code
+        try:
+            _, themes = load_themes(themes_path)
+            self.themes = set(themes)
+            regions, territories = load_regions(regions_path)
+            self.regions = set(regions) | set(territories)
+            self.region_of = {dep: code for code, r in regions.items() for dep, _ in r.departments}
+        except VocabularyError as exc:
+            self.chk.problems.extend(SourceProblem(p.file, p.line, p.field, p.message, p.owner, p.owner_kind)
+                                     for p in exc.problems)
+
+    def check_file(self, data: Any) -> list[Source]:
+        chk = self.chk
+        if not isinstance(data, dict):
+            chk.add(1, "sources", "expected a mapping with a 'sources' list at the top level")
+            return []
+        chk.unknown_keys(data, TOP_KEYS)
+        entries = data.get("sources")
+        if not isinstance(entries, list):
+            chk.add(key_line(data, "sources", 1), "sources",
+                    "required list is missing" if entries is None else f"expected a list, got {type_name(entries)}")
+            return []
+        out, seen = [], {}
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                chk.add(key_line(entries, i), "sources", f"item {i + 1}: expected a mapping, got {type_name(entry)}")
+                continue
+            source = self.check_entry(entry, i, seen)
+            if source is not None:
+                out.append(source)
+        return out
+
+    def check_entry(self, entry: Any, index: int, seen: dict[str, int]) -> Source | None:
+        chk = self.chk
+        line = node_line(entry)
+        sid = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index + 1}"
+        before = len(chk.problems)
+        chk.unknown_keys(entry, KNOWN_KEYS, sid)
+        for key in REQUIRED_KEYS:
+            chk.string(entry, key, sid, required=True)
+        if "id" in entry and isinstance(entry["id"], str):
+            if not SLUG.match(sid):
+                chk.add(key_line(entry, "id"), "id", "must be a slug (lower-case letters, digits, hyphens)", sid)
+            if sid in seen:
+                chk.add(key_line(entry, "id"), "id", f"duplicate id (first defined on line {seen[sid]})", sid)
+            else:
+                seen[sid] = key_line(entry, "id", line)
+        values: dict[str, Any] = {k: str(entry[k]) for k in REQUIRED_KEYS if isinstance(entry.get(k), str)}
+        if "homepage" in values:
+            self._urls(entry, "homepage", [values["homepage"]], sid)
+        for key in ("feeds", "start_urls"):
+            values[key] = self._urls(entry, key, chk.string_list(entry, key, sid) or [], sid)
+        for key in ("include", "exclude"):
+            values[key] = chk.string_list(entry, key, sid) or []
+            for pattern in values[key]:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    chk.add(key_line(entry, key, line), key, f"invalid regular expression '{pattern}': {exc}", sid)
+        values["region"] = self._codes(entry, "region", sid, self.regions, allow_scalar=True)
+        values["departments"] = self._codes(entry, "departments", sid, set(self.region_of))
+        for dep in values["departments"]:
+            regions = [r for r in values["region"] if r in self.regions]
+            if regions and dep in self.region_of and self.region_of[dep] not in regions:
+                chk.add(key_line(entry, "departments", line), "departments",
+                        f"department '{dep}' is not in the source's region(s)", sid)
+        values["themes"] = chk.string_list(entry, "themes", sid) or []
+        for theme in values["themes"]:
+            if self.themes and theme not in self.themes:
+                chk.add(key_line(entry, "themes", line), "themes", f"unknown theme id '{theme}'"
+                        + suggest(theme, self.themes), sid)
+        if "schedule" in entry:
+            schedule = chk.string(entry, "schedule", sid, required=True)
+            message = schedule_problem(schedule.strip()) if schedule is not None else None
+            if message:
+                chk.add(key_line(entry, "schedule"), "schedule", message, sid)
+            elif schedule is not None:
+                values["schedule"] = schedule.strip()
+        for key in ("enabled", "allow_private_network", "sitemaps"):
+            if key in entry:
+                if isinstance(entry[key], bool):
+                    values[key] = bool(entry[key])
+                else:
+                    chk.add(key_line(entry, key), key, f"expected true or false, got {type_name(entry[key])}"
+                            + (f" '{entry[key]}'" if isinstance(entry[key], str) else ""), sid)
+        self._number(entry, "crawl_delay", sid, values, minimum=0, integer=False)
+        self._number(entry, "max_pages", sid, values, minimum=1, integer=True)
+        self._number(entry, "max_depth", sid, values, minimum=0, integer=True)
+        if "notes" in entry:
+            values["notes"] = chk.string(entry, "notes", sid) or ""
+        if values.get("enabled", True) and not (values["feeds"] or values["start_urls"] or values.get("sitemaps")):
+            chk.add(line, "start_urls", "an enabled source needs feeds, start_urls or sitemaps: true: nothing to "
+                                        "crawl", sid)
+        if len(chk.problems) > before:
+            return None
+        return Source(**values)
+
+    def _urls(self, entry: Any, key: str, urls: list[str], sid: str) -> list[str]:
+        seq = entry.get(key)
+        for i, url in enumerate(urls):
+            message = url_problem(url.strip())
+            if message:
+                line = key_line(seq, i) if isinstance(seq, list) else key_line(entry, key, node_line(entry))
+                self.chk.add(line or key_line(entry, key), key, message, sid)
+        return [u.strip() for u in urls]
+
+    def _codes(self, entry: Any, key: str, sid: str, valid: set[str], allow_scalar: bool = False) -> list[str]:
+        codes = self.chk.string_list(entry, key, sid, allow_scalar=allow_scalar) or []
+        for code in codes:
+            if valid and code not in valid:
+                self.chk.add(key_line(entry, key, node_line(entry)), key, f"unknown INSEE code '{code}'"
+                             + suggest(code, valid), sid)
+        return codes
+
+    def _number(self, entry: Any, key: str, sid: str, values: dict, minimum: float, integer: bool) -> None:
+        if entry.get(key) is None:
+            return
+        value = entry[key]
+        ok = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok:
+            self.chk.add(key_line(entry, key), key, f"expected {'an integer' if integer else 'a number'}, "
+                         f"got {type_name(value)}", sid)
+        elif value < minimum:
+            self.chk.add(key_line(entry, key), key, f"must be at least {minimum}", sid)
+        else:
+            values[key] = int(value) if integer else float(value)
+
+
+def _check(path: str | Path, themes_path: str | Path | None,
+           regions_path: str | Path | None) -> tuple[list[Source], list[SourceProblem]]:
+    if not Path(path).is_file():
+        raise FileNotFoundError(errno.ENOENT, "sources file not found", str(path))
+    validator = _Validator(path, themes_path or DEFAULT_THEMES, regions_path or DEFAULT_REGIONS)
+    data, syntax = load_roundtrip(path)
+    if syntax:
+        return [], [SourceProblem(p.file, p.line, p.field, p.message) for p in syntax] + validator.chk.problems
+    sources = validator.check_file(data)
+    return sources, validator.chk.problems
+
+
+def validate_sources(path: str | Path, themes_path: str | Path | None = None,
+                     regions_path: str | Path | None = None) -> list[SourceProblem]:
+    """Every problem of the file, in file order (an empty list when it is valid)."""
+    _, problems = _check(path, themes_path, regions_path)
+    return sorted(problems, key=lambda p: (p.file != str(path), p.line))
+
+
+def load_sources(path: str | Path, themes_path: str | Path | None = None,
+                 regions_path: str | Path | None = None) -> list[Source]:
+    sources, problems = _check(path, themes_path, regions_path)
+    if problems:
+        raise SourcesError(path, sorted(problems, key=lambda p: (p.file != str(path), p.line)))
+    return sources

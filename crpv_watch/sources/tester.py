@@ -1,0 +1,185 @@
+"""The editors' "Tester": fetch a source's hubs now and show what a crawl would find, before anything is saved.
+
+Runs the crawler's own hub discovery (feeds, listing pages, feed autodiscovery, sitemaps; first page of each
+listing) through the crawler's ``Fetcher`` (same politeness, robots.txt, size limits and SSRF guard), and reports
+per hub: whether it answered, how many candidate documents it gives, the first titles, and the robots.txt
+verdict; the homepage is always shown (title, feeds it announces). Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..crawl import parse_feed, parse_html
+from ..crawl.fetch import Fetcher
+from ..crawl.hubs import HubDiscovery
+from ..items import FetchResult
+from ..text.dedup import canonicalize
+
+FIRST_TITLES = 5
+
+
+@dataclass
+class HubResult:
+    kind: str  # homepage | feed | listing | sitemap
+    url: str
+    ok: bool = False
+    status: int | None = None
+    error: str = ""
+    title: str = ""
+    count: int = 0
+    titles: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)  # feeds announced by the homepage
+    next_page: str | None = None
+    robots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TesterReport:
+    hubs: list[HubResult]
+
+    @property
+    def total(self) -> int:
+        return sum(h.count for h in self.hubs)
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for h in self.hubs if not h.ok)
+
+
+def cause(error: str, status: int | None = None) -> str:
+    """The French cause of a failed request, named by what broke: DNS, connection, TLS, time, HTTP, SSRF guard."""
+    text = error or ""
+    low = text.lower()
+    if "refused address" in low:
+        return f"adresse refusée par la protection du réseau privé ({text})"
+    if any(s in low for s in ("dns resolution failed", "name or service not known", "nodename nor servname",
+                              "getaddrinfo", "no address associated", "temporary failure in name resolution")):
+        return f"nom de domaine introuvable (DNS) — {text}"
+    if low.startswith("tls error") or "certificate" in low or "ssl" in low:
+        return f"connexion chiffrée impossible (certificat TLS) — {text}"
+    if low.startswith("timeout"):
+        return f"pas de réponse dans le délai — {text}"
+    if low.startswith("connection error"):
+        return f"connexion impossible (serveur injoignable ou port fermé) — {text}"
+    if status and status >= 400:
+        return f"le site répond HTTP {status}" + (f" — {text}" if text and text != f"HTTP {status}" else "")
+    return text or (f"HTTP {status}" if status else "erreur inconnue")
+
+
+def robots_problem(robots: dict[str, Any]) -> str:
+    """Why robots.txt stops the fetch: unreachable (say what broke) or a real refusal."""
+    reason = robots.get("reason") or ""
+    if reason.startswith("robots.txt unreachable ("):
+        inner = reason.split("(", 1)[1].rsplit(")", 1)[0]
+        return "site injoignable : " + cause(inner, robots.get("status")) + " (robots.txt n'a pas pu être lu)"
+    if reason.startswith(("invalid URL", "unsupported URL")):
+        return "adresse invalide : " + reason.split(":", 1)[1].strip()
+    return "interdit par robots.txt"
+
+
+def robots_reason_fr(reason: str) -> str:
+    """robots.txt's verdict (crawl/robots.py keeps English for the logs) in French for the Tester."""
+    if reason.startswith("robots.txt read"):
+        return "robots.txt lu" + (" (coupé à la taille maximale)" if "cut" in reason else "")
+    if reason.startswith("no robots.txt"):
+        return "pas de robots.txt" + reason[len("no robots.txt"):].split(":", 1)[0] + " : tout est permis"
+    if reason.startswith("robots.txt unavailable"):
+        return "robots.txt indisponible : tout est permis"
+    if reason.startswith("robots.txt unreachable"):
+        return "robots.txt injoignable : rien n'est collecté sur ce site pour l'instant"
+    return reason
+
+
+class _Probe(HubDiscovery):
+    """The crawler's own hub discovery (``crawl/hubs.py``: feeds, listing pages, feed autodiscovery, sitemaps),
+    run once with nothing remembered and one page per listing, recording each hub it fetches and the candidates
+    each gives, instead of crawling them."""
+
+    def __init__(self, settings, source, fetcher: Fetcher):
+        self.settings, self.source, self.fetcher = settings, source, fetcher
+        self.seen: set[str] = set()
+        self.hubs: set[str] = set()
+        self.queue: list = []
+        self.hub_cache: dict = {}  # nothing remembered: every hub is fetched
+        self.max_pages = 1  # the first page of each listing (its next page is shown, not followed)
+        self.results: list[HubResult] = []
+        self._texts: dict[str, str] = {}
+        self._next_kind = ""
+
+    def _kind(self, url: str, kind: str) -> str:
+        if self._next_kind:
+            kind, self._next_kind = self._next_kind, ""
+            return kind
+        if canonicalize(url) == canonicalize(self.source.homepage):
+            return "homepage"
+        return "feed" if kind == "feed" else "listing"
+
+    def _sitemap(self, url: str, quiet: bool):
+        self._next_kind = "sitemap"
+        return super()._sitemap(url, quiet)
+
+    def _fetch(self, url: str, kind: str = "html", **_conditional):
+        hub = HubResult(self._kind(url, kind), url)
+        self.results.append(hub)
+        hub.robots = self.fetcher.robots_verdict(url, self.source)
+        hub.robots["reason_fr"] = robots_reason_fr(hub.robots.get("reason") or "")
+        if not hub.robots.get("allowed", False):
+            hub.error = robots_problem(hub.robots)
+            return FetchResult(url=url, final_url=url, status=0, error=hub.error)
+        res = self.fetcher.fetch(url, source=self.source, kind=kind)
+        hub.status = res.status or None
+        if res.ok:
+            hub.ok = True
+            self._describe(hub, res)
+        else:
+            hub.error = cause(res.error, res.status)
+        return res
+
+    def _describe(self, hub: HubResult, res) -> None:
+        if hub.kind == "feed":
+            feed = parse_feed.parse_feed(res.final_url, res.body)
+            hub.title = feed.title
+        elif hub.kind in ("homepage", "listing"):
+            page = parse_html.parse_html(res.final_url, res.body, res.encoding)
+            hub.title, hub.feeds = page.title, list(page.feed_links) if hub.kind == "homepage" else []
+            self._texts = {canonicalize(link.url): link.text for link in page.links}
+
+    def _error(self, url: str, stage: str, error: str, candidate: bool = True) -> None:
+        hub = self.results[-1] if self.results else None
+        if hub is not None:
+            hub.ok = False
+            if stage == "parse":
+                hub.error = f"flux illisible : {error.removeprefix('broken feed: ')}"
+            elif not hub.error:  # _fetch already named the cause of a failed request
+                hub.error = cause(error)
+
+    def _remember(self, url: str, res, **data) -> None:
+        if self.results and data.get("next"):
+            self.results[-1].next_page = data["next"]
+
+    def _add(self, url: str, entry=None, depth: int = 0, stamp: str = "") -> None:
+        before = len(self.queue)
+        super()._add(url, entry, depth, stamp)
+        hub = self.results[-1] if self.results else None
+        if hub is None or len(self.queue) == before or depth:
+            return
+        hub.count += 1
+        if len(hub.titles) < FIRST_TITLES:
+            hub.titles.append((entry.title if entry else self._texts.get(canonicalize(url))) or url)
+
+    def probe(self) -> list[HubResult]:
+        self._discover()
+        if canonicalize(self.source.homepage) not in self.hubs:  # the homepage is shown even when not a hub
+            self._hub(self.source.homepage, "html")
+        home = [h for h in self.results if h.kind == "homepage"]
+        return home + [h for h in self.results if h.kind != "homepage"]
+
+
+def run_tester(settings, source, resolver=None) -> TesterReport:
+    fetcher = Fetcher(settings, resolver=resolver)
+    try:
+        return TesterReport(_Probe(settings, source, fetcher).probe())
+    finally:
+        fetcher.close()

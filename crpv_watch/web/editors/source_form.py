@@ -1,0 +1,188 @@
+"""The source form: the fields of ``sources.Source`` with French labels, hints and per-field checks.
+
+These checks give quick French messages next to each field; the authoritative validation is the CLI's, run on
+the candidate file before it replaces the real one (``sources_write``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, fields
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...sources.load import KNOWN_KEYS, SLUG, Source, schedule_problem, url_problem
+
+
+def lines(value: str | None) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def codes(value: str | None) -> list[str]:
+    return [c.strip() for c in re.split(r"[,;\s]+", value or "") if c.strip()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _url(_form, field) -> None:
+    if field.data and url_problem(field.data.strip()):
+        raise ValidationError("Adresse invalide : saisissez une adresse complète commençant par http:// ou https://.")
+
+
+def _url_lines(_form, field) -> None:
+    bad = [u for u in lines(field.data) if url_problem(u)]
+    if bad:
+        raise ValidationError("Adresse(s) invalide(s) : " + ", ".join(bad[:5])
+                              + ". Une adresse complète par ligne, commençant par http:// ou https://.")
+
+
+def _regex_lines(_form, field) -> None:
+    for pattern in lines(field.data):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValidationError(f"Expression régulière invalide « {pattern} » : {exc}.") from None
+
+
+# The form speaks French; sources.yaml keeps the scheduler's codes.
+SCHEDULE_WORDS = {"quotidienne": "daily", "hebdomadaire": "weekly"}
+SCHEDULE_CODES = {code: word for word, code in SCHEDULE_WORDS.items()}
+
+
+def schedule_code(text: str) -> str:
+    text = (text or "").strip()
+    return SCHEDULE_WORDS.get(text.lower(), text)
+
+
+def _schedule(_form, field) -> None:
+    if field.data and schedule_problem(schedule_code(field.data)):
+        raise ValidationError("Saisissez « quotidienne », « hebdomadaire » ou une expression cron à 5 champs "
+                              "(ex. 0 6 * * 1-5).")
+
+
+class SourceForm(FlaskForm):
+    SOURCE_FIELDS = set(KNOWN_KEYS)
+
+    id = StringField("Identifiant", validators=[DataRequired("Saisissez un identifiant."), Length(max=100),
+                                                Regexp(SLUG, message="Lettres minuscules, chiffres et tirets "
+                                                                     "uniquement (ex. centre-ressources-84).")],
+                     description="Lettres minuscules, chiffres et tirets. Il ne pourra plus être modifié.",
+                     render_kw={"spellcheck": "false", "autocomplete": "off"})
+    name = StringField("Nom du centre ou du site", validators=[DataRequired("Saisissez le nom."), Length(max=300)])
+    homepage = StringField("Page d'accueil", validators=[DataRequired("Saisissez l'adresse de la page d'accueil."),
+                                                         Length(max=2000), _url],
+                           description="Adresse complète, ex. https://www.exemple.fr/",
+                           render_kw={"inputmode": "url", "spellcheck": "false"})
+    region = MultiCheckboxField("Région(s) couvertes", choices=[], validate_choice=True)
+    departments = StringField("Départements (périmètre départemental)", validators=[Length(max=300)],
+                              description="Codes séparés par des virgules, ex. 93, 94. Laisser vide sinon.")
+    feeds = TextAreaField("Flux RSS ou Atom", validators=[Length(max=20_000), _url_lines],
+                          description="Une adresse par ligne.", render_kw={"rows": 3, "spellcheck": "false"})
+    start_urls = TextAreaField("Pages de liste (rubriques, publications)", validators=[Length(max=20_000), _url_lines],
+                               description="Une adresse par ligne ; la pagination est suivie.",
+                               render_kw={"rows": 3, "spellcheck": "false"})
+    include = TextAreaField("Adresses à suivre en plus (expressions régulières)",
+                            validators=[Length(max=5_000), _regex_lines],
+                            description="Une expression par ligne, ex. un hébergeur de PDF externe.",
+                            render_kw={"rows": 2, "spellcheck": "false"})
+    exclude = TextAreaField("Adresses à ignorer (expressions régulières)", validators=[Length(max=5_000), _regex_lines],
+                            description="Une expression par ligne, ex. /agenda/", render_kw={"rows": 2,
+                                                                                           "spellcheck": "false"})
+    themes = MultiCheckboxField("Thèmes par défaut", choices=[], validate_choice=True)
+    schedule = StringField("Fréquence de collecte", default="quotidienne",
+                           validators=[DataRequired("Saisissez une fréquence."), Length(max=100), _schedule],
+                           description="quotidienne (chaque nuit), hebdomadaire (chaque dimanche) ou une "
+                                       "expression cron à 5 champs, ex. 0 6 * * 1-5")
+    # A new source waits, disabled, until an editor has tested it and ticks this box (README: « Sources »).
+    enabled = BooleanField("Source activée (collectée selon la fréquence)", default=False)
+    allow_private_network = BooleanField("Autoriser les adresses du réseau privé",
+                                         description="Réservé aux administrateurs : intranet ou démonstration.")
+    crawl_delay = FloatField("Délai entre deux requêtes (secondes)",
+                             validators=[Optional(), NumberRange(min=0, max=600, message="Entre 0 et 600.")],
+                             description="Laisser vide pour la valeur générale.")
+    max_pages = IntegerField("Nombre maximal de pages",
+                             validators=[Optional(), NumberRange(min=1, max=100_000, message="Au moins 1.")],
+                             description="Laisser vide pour la valeur générale.")
+    max_depth = IntegerField("Profondeur maximale",
+                             validators=[Optional(), NumberRange(min=0, max=20, message="Entre 0 et 20.")],
+                             description="Laisser vide pour la valeur générale.")
+    sitemaps = BooleanField("Utiliser aussi les plans du site (sitemaps)",
+                            description="Pour les sites sans flux ni rubrique de publications exploitable.")
+    notes = TextAreaField("Notes pour l'équipe", validators=[Length(max=2_000)], render_kw={"rows": 2})
+    stamp = HiddenField()
+    test = SubmitField("Tester")
+    save = SubmitField("Enregistrer")
+
+    def __init__(self, *args, vocabulary=None, source: Source | None = None, admin: bool = False, **kwargs):
+        if source is not None and "data" not in kwargs:
+            kwargs["data"] = {**{k: getattr(source, k) for k in KNOWN_KEYS},
+                              "departments": ", ".join(source.departments), "feeds": "\n".join(source.feeds),
+                              "start_urls": "\n".join(source.start_urls), "include": "\n".join(source.include),
+                              "exclude": "\n".join(source.exclude),
+                              "schedule": SCHEDULE_CODES.get(source.schedule, source.schedule)}
+        super().__init__(*args, **kwargs)
+        self._source, self._admin = source, admin
+        if vocabulary is not None:
+            self.region.choices = sorted(vocabulary.regions.items(), key=lambda kv: kv[1])
+            self.themes.choices = sorted(((t.id, t.label) for t in vocabulary.themes.values()), key=lambda kv: kv[1])
+        if source is not None:
+            self.id.render_kw = {**(self.id.render_kw or {}), "readonly": True}
+
+    def validate_id(self, field) -> None:
+        if self._source is not None and field.data != self._source.id:
+            raise ValidationError("L'identifiant d'une source existante ne peut pas changer.")
+
+    def validate_allow_private_network(self, field) -> None:
+        current = self._source.allow_private_network if self._source else False
+        if not self._admin and bool(field.data) and not current:
+            raise ValidationError("Seul un administrateur peut autoriser le réseau privé.")
+
+    def validate_start_urls(self, field) -> None:
+        if self.enabled.data and not lines(self.feeds.data) and not lines(field.data):
+            raise ValidationError("Une source activée a besoin d'au moins un flux ou une page de liste.")
+
+
+def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
+    """The form as ``Source`` values (the order of ``KNOWN_KEYS``)."""
+    allow_private = bool(form.allow_private_network.data) if admin else (source.allow_private_network
+                                                                          if source else False)
+    values = {
+        "id": source.id if source else form.id.data.strip(),
+        "name": form.name.data.strip(),
+        "homepage": form.homepage.data.strip(),
+        "region": list(form.region.data or []),
+        "feeds": lines(form.feeds.data),
+        "start_urls": lines(form.start_urls.data),
+        "include": lines(form.include.data),
+        "exclude": lines(form.exclude.data),
+        "themes": list(form.themes.data or []),
+        "schedule": schedule_code(form.schedule.data),
+        "enabled": bool(form.enabled.data),
+        "allow_private_network": allow_private,
+        "crawl_delay": form.crawl_delay.data,
+        "max_pages": form.max_pages.data,
+        "max_depth": form.max_depth.data,
+        "departments": codes(form.departments.data),
+        "notes": (form.notes.data or "").strip(),
+        "sitemaps": bool(form.sitemaps.data),
+    }
+    # Keys the form does not show (added to the schema later) keep the source's value, or the default.
+    defaults = {f.name: (getattr(source, f.name) if source else
+                         (f.default_factory() if f.default_factory is not MISSING else f.default))
+                for f in fields(Source) if f.name not in values}
+    return {k: values[k] if k in values else defaults[k] for k in KNOWN_KEYS}
