@@ -20,7 +20,7 @@ from crpv_watch.text.wording import period, value_fr, word
 ENGLISH = ("completed", "failed", "running", "interrupted", "active", "hidden", "purged", "empty", "pending",
            "sending", "sent", "bounced", "daily", "weekly", "fetch", "parse", "tagger", "title", "summary",
            "body", "featured", "True", "False", "None", "new", "updated", "unchanged", "errors", "status",
-           "Repeat", "Usage", "Options", "Show this message", "Commands", "Arguments", "unsubscribed", "paused")
+           "Repeat", "Usage", "Show this message", "Commands", "Arguments", "unsubscribed", "paused")
 CODES = re.compile(r"\b\d{4}-W\d\d\b|\b(document|source|user|crawl|index)\.[a-z_]+\b")
 
 

@@ -13,6 +13,9 @@ from .context import Context, fail
 pass_ctx = click.pass_obj
 
 
+FREQUENCY_CODES = {"hebdomadaire": "weekly", "quotidienne": "daily"}  # the store keeps the codes
+
+
 @click.group()
 def subscribers():
     """Les abonnés aux lettres de veille et leurs alertes."""
@@ -25,7 +28,10 @@ def subscribers():
 @click.option("--region", "regions", multiple=True, help="Code INSEE de région, répétable.")
 @click.option("--type", "types", multiple=True, help="Identifiant de type de document, répétable.")
 @click.option("--query", "query", default="", help="Mots-clés, comme dans la case de recherche.")
-@click.option("--frequency", type=click.Choice(["weekly", "daily"]), default="weekly", show_default=True)
+@click.option("--frequency", type=click.Choice(["hebdomadaire", "quotidienne", "weekly", "daily"]),
+              default="hebdomadaire", show_default=True, metavar="[hebdomadaire|quotidienne]",
+              callback=lambda _ctx, _param, value: FREQUENCY_CODES.get(value, value),
+              help="Une lettre par semaine ou par jour.")
 @click.option("--confirmed", is_flag=True, help="Consentement déjà recueilli : pas de mail de confirmation.")
 @pass_ctx
 def subscribers_add(ctx: Context, email, themes, centres, regions, types, query, frequency, confirmed):

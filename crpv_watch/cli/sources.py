@@ -13,14 +13,14 @@ from .context import Context, _load_sources_or_fail, fail, pass_ctx
 
 @click.group()
 def sources():
-    """Validate and list the watched sources."""
+    """Valider et lister les sources suivies."""
 
 
 @sources.command("validate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def sources_validate(ctx: Context, file: Path | None):
-    """Check a sources file; every problem is reported with file:line and field."""
+    """Vérifier un fichier de sources ; chaque problème est signalé avec fichier:ligne et champ."""
     from ..sources.load import SourcesError, load_sources
 
     path = file or ctx.settings.sources_path
@@ -35,10 +35,10 @@ def sources_validate(ctx: Context, file: Path | None):
 
 
 @sources.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def sources_list(ctx: Context, as_json: bool):
-    """List the sources of the sources file."""
+    """Lister les sources du fichier des sources."""
     loaded = _load_sources_or_fail(ctx)
     if as_json:
         click.echo(json.dumps([{"id": s.id, "name": s.name, "region": s.region, "homepage": s.homepage,
