@@ -32,7 +32,7 @@ def test_demo_publish_crawl_and_a_letter_with_content(tmp_path):
         wait_for(lambda: total(f"http://127.0.0.1:{port}") == expected, 180, what="the demo's documents")
         added = cli(data, "subscribers", "add", "moi@example.org", "--confirmed")
         assert added.returncode == 0, added.stderr
-        published = cli(data, "demo", "publish", "--demo-port", str(demo_port))
+        published = cli(data, "demo", "publish")
         assert published.returncode == 0, published.stdout + published.stderr
         assert "Un potager sur le toit du centre social" in published.stdout
         crawled = cli(data, "crawl", "--json")

@@ -110,7 +110,7 @@ def run_demo(ctx, host: str, port: int, demo_port: int, serve: bool = True) -> N
     network.start()
     sources_file = settings.data_dir / "sources.demo.yaml"
     network.write_sources(sources_file)
-    from .demo.publications import FILE_NAME
+    from ..demo.publications import FILE_NAME
 
     network.follow_publications(settings.data_dir / FILE_NAME)  # `crpv-watch demo publish`
     # Politeness still applies on loopback, but the demo sites are ours: a short delay keeps start-up quick.
