@@ -82,6 +82,35 @@ class Services:
             return src.name if src else value
         return value
 
+    def valid_facet_values(self, facet: str) -> dict[str, str] | None:
+        """Every valid value of a facet (id → French label): the vocabulary's and whatever the index holds.
+        None for a facet whose values are not checked."""
+        vocab = self.vocabulary
+        if facet == "theme":
+            known = {t: vocab.theme_label(t) for t in vocab.themes}
+        elif facet == "pillar":
+            known = {p: vocab.pillar_label(p) for p in (*vocab.pillars, "transversal", "methode")}
+        elif facet == "type":
+            known = {d: vocab.doctype_label(d) for d in vocab.doctypes}
+        elif facet == "region":
+            known = {**vocab.regions, **{code: t.name for code, t in vocab.territories.items()}}
+        elif facet == "department":
+            known = dict(vocab.departments)
+        elif facet == "qpv":
+            known = dict(self.qpv_names)
+        elif facet == "language":
+            known = dict(LANGUAGES)
+        elif facet == "centre":
+            try:
+                known = {s.id: s.name for s in self.sources}
+            except Exception:  # a broken sources file: the index's centres still count
+                known = {}
+        else:
+            return None
+        for value in self.engine.present_values(facet):
+            known.setdefault(value, self.label(facet, value))
+        return known
+
     def unknown_values(self, req) -> list[tuple[str, str]]:
         """The (facet, value) pairs of a search that name nothing known: a theme, pillar, type, region,
         department, QPV or centre outside the vocabulary and the sources, a year or language code of the wrong

@@ -53,7 +53,10 @@ class Settings:
     # Web
     base_url: str = "http://127.0.0.1:5000"
     secret_key: str = ""
+    # The network's identity, shown in the header, the footer, the mails and the OpenSearch description.
     site_name: str = "crpv-watch"
+    site_description: str = "Veille et bonnes pratiques de la politique de la ville"
+    site_logo: str = ""  # a PNG or SVG file, served at /logo; empty: the name alone
     publisher_name: str = "Réseau des centres de ressources politique de la ville (démonstration)"
     publisher_address: str = "Adresse à compléter par l'éditeur du service"
     publisher_contact: str = "contact@example.org"

@@ -44,7 +44,7 @@ def test_admin_creates_an_editor_who_can_sign_in(admin, svc):
         assert entry.user_email == ADMIN[0] and entry.after == {"email": "nouvelle@example.org", "role": "editor",
                                                                 "active": True}
     html = unescape(admin.get("/editeurs/admin/journal").get_data(as_text=True))
-    assert "user.create" in html and "nouvelle@example.org" in html
+    assert "compte créé" in html and "nouvelle@example.org" in html
 
 
 def test_account_form_errors(admin):

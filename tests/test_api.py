@@ -50,3 +50,30 @@ def test_errors_are_json(client):
         assert resp.get_json()["status"] == 404 and resp.get_json()["message"]
     resp = client.post("/api/search")
     assert resp.status_code in (400, 405) and resp.is_json  # 400: CSRF rejects the POST first
+
+
+def test_unknown_facet_values_are_refused_with_suggestions(client):
+    resp = client.get("/api/search?theme=participation&centre=irve&year=2021")
+    assert resp.status_code == 400
+    data = resp.get_json()
+    unknown = {u["value"]: u for u in data["unknown"]}
+    assert set(unknown) == {"participation", "irve"}
+    assert "participation_habitants" in unknown["participation"]["suggestions"]
+    assert unknown["irve"]["suggestions"][0] == "irev"
+    assert "vouliez-vous dire" in data["message"]
+    assert client.get("/api/facets?theme=participation").status_code == 400
+    assert client.get("/api/search?theme=participation_habitants").status_code == 200
+
+
+def test_a_page_past_the_last_is_404_with_the_page_count(client):
+    total = client.get("/api/search").get_json()
+    resp = client.get(f"/api/search?page={total['pages'] + 1}")
+    assert resp.status_code == 404 and resp.get_json()["pages"] == total["pages"]
+    assert client.get(f"/api/search?page={total['pages']}").status_code == 200
+
+
+def test_pillar_and_its_themes_widen_together(client):
+    pillar = client.get("/api/search?pillar=pilier_cohesion_sociale").get_json()["total"]
+    theme = client.get("/api/search?theme=transition_ecologique").get_json()["total"]
+    both = client.get("/api/search?pillar=pilier_cohesion_sociale&theme=transition_ecologique").get_json()
+    assert both["total"] >= max(pillar, theme) > 0

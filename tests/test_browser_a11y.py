@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,9 @@ def axe_violations(browser, url: str, axe_script: str, viewport: dict, prepare=N
     "/?q=habitants&theme=participation_habitants&centre=labo-cites&type=guide_methodologique&from=2020-01-01",
     "/?q=jardin&sort=date_asc&page=1",
     "/?q=zzzzqqqq",
+    "/?theme=participation&page=99",  # an unknown filter noticed, a page past the last
+    "/panorama",
+    "/panorama?niveau=region&par=centre&centre=irev",
 ])
 def test_search_pages_have_no_serious_violations(browser, live_url, axe_script, path, viewport):
     assert axe_violations(browser, live_url + path, axe_script, VIEWPORTS[viewport]) == []
@@ -110,3 +113,49 @@ def test_editors_queries_page_has_no_serious_violations(browser, tmp_path, axe_s
     with serve(services) as url:
         assert axe_violations(browser, url + "/editeurs/requetes/", axe_script, VIEWPORTS["desktop"],
                               prepare=sign_in) == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_editors_dashboard_with_charts_has_no_serious_violations(browser, tmp_path, axe_script, viewport):
+    import datetime as dt
+
+    from editors_support import EDITOR
+
+    from crpv_watch.store import users
+    from crpv_watch.store.models import CrawlError, CrawlRun
+
+    services = build_services(tmp_path)
+    with services.db.session() as session:
+        users.create_user(session, *EDITOR, role="editor")
+        run = CrawlRun(started_at=dt.datetime.now(), status="failed", source_ids=["irev"])
+        run.errors.append(CrawlError(source_id="irev", url="http://127.0.0.1:9/", stage="fetch", error="refus"))
+        session.add(run)
+
+    def sign_in(page):
+        page.get_by_label("Adresse e-mail").fill(EDITOR[0])
+        page.get_by_label("Mot de passe").fill(EDITOR[1])
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_url(lambda url: url.rstrip("/").endswith("/editeurs"))
+        assert page.locator("svg.chart").count() >= 1
+        for details in page.locator("details").all():
+            details.evaluate("d => d.open = true")
+
+    with serve(services) as url:
+        assert axe_violations(browser, url + "/editeurs/", axe_script, VIEWPORTS[viewport], prepare=sign_in) == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_password_reset_page_has_no_serious_violations(browser, tmp_path, axe_script, viewport):
+    from editors_support import EDITOR
+
+    from crpv_watch.store import users
+    from crpv_watch.web.editors.reset_tokens import make_token
+
+    services = build_services(tmp_path)
+    with services.db.session() as session:
+        user = users.create_user(session, *EDITOR, role="editor")
+        session.flush()
+        link = "/mot-de-passe/" + make_token(services.settings.secret, user)
+    with serve(services) as url:
+        assert axe_violations(browser, url + link, axe_script, VIEWPORTS[viewport]) == []
+        assert axe_violations(browser, url + "/mot-de-passe/abime", axe_script, VIEWPORTS[viewport]) == []

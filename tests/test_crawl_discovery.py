@@ -117,7 +117,8 @@ def test_broken_declared_sitemap_is_an_error_of_the_run(tmp_path):
             report, t = run(runner)
             assert {(e["url"].rsplit("/", 1)[1], e["stage"]) for e in t["errors"]} == {
                 ("broken.xml", "parse"), ("absent.xml", "fetch")}
-            assert report.sources[0].status == "completed"
+            # Its only hubs both failed and nothing was found: the source failed (not a green « terminée »).
+            assert report.sources[0].status == "failed"
         finally:
             runner.close()
             services.close()

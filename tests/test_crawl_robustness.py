@@ -46,6 +46,9 @@ def test_faulty_routes_are_recorded_and_the_crawl_goes_on(tmp_path):
                 assert {(r.source_id, r.stage) for r in rows} >= {("faulty", "parse"), ("other", "fetch")}
                 counts = {r.source_id: r.error_count for r in session.scalars(select(CrawlRunSource))}
                 assert counts == {"faulty": 7, "other": 1}
+                # Every request of « other » failed: that source failed, the run as a whole did not.
+                statuses = {r.source_id: r.status for r in session.scalars(select(CrawlRunSource))}
+                assert statuses == {"faulty": "completed", "other": "failed"}
                 assert session.get(CrawlRun, report.run_id).status == "completed"
         finally:
             runner.close()
@@ -77,3 +80,17 @@ def test_crawl_delay_beyond_the_cap_postpones_the_source(tmp_path):
         finally:
             runner.close()
             services.close()
+
+
+def test_a_crawl_whose_requests_all_failed_is_failed(tmp_path):
+    dead = Source(id="dead", name="Dead", homepage="http://127.0.0.3:9/", allow_private_network=True,
+                  feeds=["http://127.0.0.3:9/flux"])  # nothing listens there
+    services, runner = crawl_setup(tmp_path, dead, max_retries=0, connect_timeout=1.0)
+    try:
+        report = runner.run()
+        assert report.status == "failed" and report.sources[0].status == "failed"
+        with services.db.session() as session:
+            assert session.get(CrawlRun, report.run_id).status == "failed"
+    finally:
+        runner.close()
+        services.close()

@@ -317,3 +317,29 @@ def test_committed_sources_file_matches(tmp_path):
     assert len(sources) == 5 and all(s.private_hosts and s.id.startswith("demo-") for s in sources)
     assert all(s.feeds or s.start_urls for s in sources)
     assert DemoNetwork(port=PORT).write_sources(tmp_path / "s.yaml").read_text().count(f":{PORT}/") >= 10
+
+
+def test_demo_publish_from_another_process_and_dates_relative_to_today(tmp_path):
+    from crpv_watch.demo.compose import date_shift
+    from crpv_watch.demo.publications import request_more
+
+    newest = max(d.published for d in build_docs(dt.date(2030, 6, 15)))
+    assert dt.date(2030, 6, 1) <= newest <= dt.date(2030, 6, 5)  # about ten days before « today »
+    assert date_shift(dt.date(2030, 6, 15)).days % 7 == 0  # weekdays in the texts stay right
+
+    net = DemoNetwork(port=free_demo_port())
+    wish = tmp_path / "demo-publications.json"
+    net.follow_publications(wish)
+    feed = net.bases["rss"] + "/feed/"
+    from crpv_watch.demo.catalogue import FRESH
+
+    fresh = [title for _t, _th, _s, title, _l, _k in FRESH]
+
+    def titles():
+        return {e.title for e in feedparser.parse(net.respond(feed)[2]).entries}
+
+    assert not titles() & set(fresh)
+    assert request_more(wish, 3) == 3
+    assert set(fresh[:3]) <= titles()
+    assert request_more(wish, 1) == 4 and set(fresh[:4]) <= titles()
+    assert len(net.manifest["documents"]) == len(DemoNetwork(port=net.port).manifest["documents"]) + 4

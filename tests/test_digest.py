@@ -222,3 +222,19 @@ def test_cli_subscribers_and_preview(svc, smtp):
     assert "Un jardin nouveau" in preview.output and "Objet :" in preview.output
     with svc.db.session() as db:
         assert subs.by_email(db, "l@example.org").alerts[0].params == {}
+
+
+def test_dry_run_says_when_letters_are_due_and_how_to_send_now(svc):
+    import datetime as dt
+
+    from crpv_watch.digest.sender import next_moment, when_due
+
+    thursday = dt.datetime(2026, 12, 10, 12, 0)  # naive UTC
+    assert next_moment("weekly", thursday, "mon 07:00", "Europe/Paris") == dt.datetime(2026, 12, 14, 6, 0)
+    assert next_moment("daily", thursday, "mon 07:00", "Europe/Paris") == dt.datetime(2026, 12, 11, 6, 0)
+    assert when_due(thursday, "mon 07:00", "Europe/Paris").startswith(
+        "Prochaines lettres : hebdomadaires le lundi 14 décembre 2026 à 07:00, quotidiennes le vendredi 11")
+    args = ["--data-dir", str(svc.settings.data_dir), "--sources", str(svc.settings.sources_path)]
+    dry = CliRunner().invoke(main, [*args, "digest", "send", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Prochaines lettres : hebdomadaires le lundi" in dry.output and "digest send --now" in dry.output

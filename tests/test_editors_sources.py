@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
+from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_services, post
 from faulty_server import FaultyServer
 
 from crpv_watch.sources.load import Source, load_sources
@@ -194,7 +194,7 @@ def test_tester_shows_what_would_be_found_without_saving(client, svc):
     assert resp.status_code == 200
     assert "4 documents candidats" in html
     assert "Jardins partagés au pied des immeubles" in html and "Guide de la participation" in html
-    assert "Accueil test" in html and "collecte autorisée" in html and "robots.txt read" in html
+    assert "Accueil test" in html and "collecte autorisée" in html and "robots.txt lu" in html
     assert svc.settings.sources_path.read_text(encoding="utf-8") == before
 
 
@@ -273,3 +273,58 @@ def test_the_schedule_follows_the_file_without_restart(svc, tmp_path):
     assert sync_crawl_jobs(scheduler, svc, calls.append)
     assert [j.id for j in scheduler.get_jobs()] == ["crawl:nouveau-centre"]
     assert "day_of_week='sun'" in str(scheduler.get_job("crawl:nouveau-centre").trigger)
+
+
+def test_tester_names_the_cause_dns_connection_http(svc):
+    from crpv_watch.sources.load import Source
+    from crpv_watch.sources.tester import run_tester
+
+    def no_such_name(host):
+        raise OSError("[Errno -2] Name or service not known")
+
+    report = run_tester(svc.settings, Source(id="x", name="x", homepage="http://centre-inconnu.example/"),
+                        resolver=no_such_name)
+    assert "nom de domaine introuvable (DNS)" in report.hubs[0].error
+    assert "interdit par robots.txt" not in report.hubs[0].error
+    closed = Source(id="y", name="y", homepage="http://127.0.0.1:9/", private_hosts=["127.0.0.1"])
+    report = run_tester(svc.settings, closed)
+    assert "connexion impossible" in report.hubs[0].error
+    with FaultyServer(robots="User-agent: *\nAllow: /\n") as site:
+        site.route("/accueil", lambda r: r.send(503, b"maintenance"))
+        report = run_tester(svc.settings, Source(id="z", name="z", homepage=f"http://{site.netloc}/accueil",
+                                                 private_hosts=[site.netloc.split(":")[0]]))
+    assert report.hubs[0].error.startswith("le site répond HTTP 503")
+
+
+def test_tester_works_with_only_a_homepage(client, svc):
+    with FaultyServer(robots="User-agent: *\nAllow: /\n") as site:
+        base = f"http://{site.netloc}"
+        site.route("/feed/", lambda r: r.send(200, FEED.format(base=base).encode(), "application/rss+xml"))
+        site.route("/", lambda r: r.send(200, f'<html><head><title>Accueil</title><link rel="alternate" '
+                                              f'type="application/rss+xml" href="{base}/feed/"></head><body></body>'
+                                              f'</html>'.encode()))
+        admin = make_app(svc).test_client()
+        login(admin, *ADMIN)
+        resp = post(admin, "/editeurs/sources/nouvelle", {"homepage": f"{base}/", "private_hosts": site.netloc.split(":")[0],
+                                                          "test": "Tester"}, page="/editeurs/sources/nouvelle")
+    html = unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 200, html[:2000]
+    assert f"{base}/feed/" in html and "documents candidats" in html
+    assert "n'a pas été enregistrée" not in html
+
+
+def test_documents_of_a_source_have_one_count_everywhere(client, svc):
+    from crpv_watch.store.models import Place
+
+    add_document(svc, "chez-nous", source_id="centre-test")
+    add_document(svc, "ailleurs", source_id="autre-centre")
+    with svc.db.session() as session:  # the other centre's document was also found at ours
+        session.add(Place(document_id="ailleurs", source_id="centre-test", url="http://127.0.0.1:9/copie"))
+    admin = make_app(svc).test_client()
+    login(admin, *ADMIN)
+    from crpv_watch.store import workspace
+
+    with svc.db.session() as session:
+        shown = workspace.source_health(session, ["centre-test"])["centre-test"].documents
+    facet = {f["value"]: f["count"] for f in admin.get("/api/facets").get_json()["facets"]["centre"]}
+    assert shown == facet["centre-test"] == 1

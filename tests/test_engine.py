@@ -260,8 +260,9 @@ def test_hostile_markup_is_escaped(tmp_path):
             assert raw not in hit.snippet
         assert hit.title == title  # a plain string; the templates and JSON escape it
     snippet = engine.search(SearchRequest(q="conseil")).results[0].snippet
-    assert "&lt;script&gt;alert(&#x27;titre&#x27;)&lt;/script&gt;" in snippet
-    assert "<mark>Conseil</mark>" in snippet
+    # The title's own line is left out of the snippet (the result shows the title); the body is escaped.
+    assert "&lt;script&gt;alert(&#x27;corps&#x27;)&lt;/script&gt;" in snippet and "titre" not in snippet
+    assert "<mark>conseil</mark>" in snippet
     engine.close()
 
 
@@ -407,3 +408,18 @@ def test_writers_wait_for_a_rebuild(engine, tmp_path):
     engine.refresh()
     assert engine.count() == N
     crawler.close()
+
+
+def test_snippets_drop_running_headers_and_title_lines():
+    from crpv_watch.search.hits import snippet_source
+
+    page = "Guide de la participation — page {n}\nCentre Ressources Sud\n{body}"
+    bodies = ["Les habitants du quartier ont choisi les plantes.", "Les habitants du quartier arrosent le jardin.",
+              "Les habitants du quartier tiennent un registre.", "Les habitants du quartier invitent l'école.",
+              "Les habitants du quartier fêtent la récolte."]
+    text = "\n".join(page.format(n=n, body=body) for n, body in enumerate(bodies, start=1))
+    text = "Le guide des conseils citoyens\n" + text
+    cleaned = snippet_source(text, "Le guide des conseils citoyens")
+    assert "page" not in cleaned and "Centre Ressources Sud" not in cleaned
+    assert "Le guide des conseils citoyens" not in cleaned
+    assert cleaned.count("Les habitants du quartier") == 5

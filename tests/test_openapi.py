@@ -66,6 +66,8 @@ def test_parameters_follow_the_engine(spec):
     "q=zzzzqqqq",
     "from=2021-01-01&to=2022-12-31&page=2&sort=date",
     "page=abc&sort=nimporte&from=pas-une-date",  # bad values are dropped, not errors
+    "theme=santé&centre=irve",  # unknown facet values: 400 with suggestions
+    "page=99",  # past the last page: 404 (for /api/search)
 ])
 def test_search_and_facets_responses_validate(spec, client, query):
     validate(spec, "/api/search", "get", client.get(f"/api/search?{query}"))

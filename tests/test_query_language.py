@@ -215,3 +215,28 @@ def test_another_process_reads_while_this_one_writes(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert json.loads(out.stdout) == [4, 1, ["c"]]
     engine.close()
+
+
+def test_pillar_and_theme_are_one_or_group(engine):
+    # « Tout le pilier » cohésion sociale (a, b) plus the renewal theme (c): three documents, not none.
+    response = engine.search(SearchRequest(pillar=["pilier_cohesion_sociale"], theme=["renouvellement_urbain_npnru"]))
+    assert sorted(h.id for h in response.results) == ["a", "b", "c"]
+    facets = {name: {f.value: f.count for f in values} for name, values in response.facets.items()}
+    # The box's own choice is left out of its counts, pillar entries and themes alike.
+    assert facets["theme"]["habitat_logement"] == 1 and facets["pillar"]["pilier_cohesion_sociale"] == 2
+    assert sorted(h.id for h in engine.search(SearchRequest(pillar=["pilier_cohesion_sociale"],
+                                                            department=["30"])).results) == ["b"]
+
+
+def test_unknown_facet_values_get_the_closest_valid_ones():
+    from crpv_watch.search.known_values import unknown_values
+
+    valid = {"sante": "Santé et accès aux soins", "participation_citoyenne": "Participation des habitants",
+             "emploi_insertion": "Emploi et insertion"}
+    req = SearchRequest(theme=["santé", "participation", "sante"], year=["2024", "20x4"])
+    problems = unknown_values(req, lambda facet: valid if facet == "theme" else None)
+    assert [(p.facet, p.value, p.suggestions) for p in problems] == [
+        ("theme", "santé", ["sante"]), ("theme", "participation", ["participation_citoyenne"]),
+        ("year", "20x4", [])]
+    assert "vouliez-vous dire : sante (Santé et accès aux soins)" in problems[0].message(
+        lambda f, v: valid.get(v, v))

@@ -54,13 +54,16 @@ def login(client) -> None:
     assert resp.status_code == 302
 
 
-def test_everyone_sees_why_and_territories_but_no_form(client):
+def test_everyone_sees_territories_but_only_editors_see_why_and_the_form(client):
     html = unescape(client.get(f"/documents/{doc_id()}").get_data(as_text=True))
-    assert "Pourquoi ce thème ?" in html and "« conseils citoyens »" in html
-    assert "Pourquoi ce type ?" in html
+    assert "Pourquoi ce thème ?" not in html and "Pourquoi ce type ?" not in html  # the tagger's inner workings
     assert "Seine-Saint-Denis (93)" in html and "Yvelines (78)" in html
     assert "Val Fourré (QN07801M)" in html
     assert "Corriger les thèmes" not in html
+    login(client)
+    html = unescape(client.get(f"/documents/{doc_id()}").get_data(as_text=True))
+    assert "Pourquoi ce thème ?" in html and "« conseils citoyens »" in html
+    assert "Pourquoi ce type ?" in html
 
 
 def test_anonymous_post_is_redirected_to_login(client, services):

@@ -1,4 +1,4 @@
-"""The learned part through the real path: `tags status` without a model (rules only, said so), an editor's
+"""The learned part through the real path: `tags etat` without a model (rules only, said so), an editor's
 correction kept as a labelled example, `tags train` from the project's set + the shared real corpus (when present)
 + that example, the report's before/after figures on the held-out splits, the model installed only when better,
 and the tagger in service switching to it."""
@@ -17,7 +17,7 @@ from crpv_watch.tagging.tagger import Tagger
 
 
 def test_rules_only_then_trained_from_editors_examples(world):  # noqa: F811
-    status = world.cli("tags", "status")
+    status = world.cli("tags", "etat")
     assert status.exit_code == 0, status.output
     assert "règles seules" in status.output and "Aucun modèle appris" in status.output
     assert "Exemples des éditeurs (corrections et vérifications) : 0" in status.output
@@ -45,7 +45,7 @@ def test_rules_only_then_trained_from_editors_examples(world):  # noqa: F811
         assert path.is_file()
         model = LearnedModel.load(path)
         assert model.info["held_out"] and model.types.classes
-        assert "modèle appris" in world.cli("tags", "status").output
+        assert "modèle appris" in world.cli("tags", "etat").output
         # The next crawl tags with it (services reload the tagger after an install).
         from crpv_watch.services import Services
 

@@ -154,7 +154,7 @@ def test_search_page_renders_results_and_facets(client):
     assert "<mark>" in html
     # Facets: fieldsets with legends, checkboxes labelled « Label (count) ».
     for legend in ("Thème", "Centre de ressources", "Type de document", "Année"):
-        assert f"<legend>{legend}</legend>" in html
+        assert f'<legend class="sr-only">{legend}</legend>' in html
     assert re.search(r'<input type="checkbox" id="f-theme-transition_ecologique" name="theme" value="transition_ecologique"', html)
     assert re.search(r"Transition écologique <span class=\"facet-count\">\(\d+\)</span>", html)
     assert "Profession Banlieue" in html  # centre label, not its id
@@ -264,7 +264,7 @@ def test_queries_are_logged(client, services):
 
 def test_api_search_shape(client, services):
     data = client.get("/api/search?q=habitants&theme=participation_habitants").get_json()
-    assert list(data) == ["query", "total", "page", "pages", "results", "facets", "notice", "suggestion"]
+    assert list(data) == ["query", "total", "page", "pages", "results", "facets", "notice", "suggestion", "complete"]
     assert data["query"] == "habitants"
     assert data["total"] == 3
     assert set(data["facets"]) == set(FACETS)

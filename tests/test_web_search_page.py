@@ -48,7 +48,7 @@ def test_every_facet_value_leads_somewhere(client):
 
 def test_new_facets_and_labels(client):
     html = client.get("/").get_data(as_text=True)
-    assert "<legend>Langue</legend>" in html and "Français" in html
+    assert '<legend class="sr-only">Langue</legend>' in html and "Français" in html
     assert re.search(r'name="language" value="fr"', html)
     # Departments by name (93 is Seine-Saint-Denis here, not the region with the same code).
     departments = facet_links(html, "department")
@@ -136,6 +136,48 @@ def test_document_page_similar_documents(client):
 
 def test_document_page_explains_themes_and_places(client):
     html = client.get(f"/documents/{doc_id(0)}").get_data(as_text=True)
-    assert "Pourquoi ce thème ?" in html
+    assert "Pourquoi ce thème ?" not in html  # explanations are for editors (test_tagger_web.py)
     assert '<h2 id="places-title">Aussi publié par</h2>' in html
     assert "Télécharger le PDF" not in html  # an HTML page has no PDF of its own here
+
+
+def test_past_the_last_page_says_so_and_links_to_the_last(client):
+    html = client.get("/?page=99").get_data(as_text=True)
+    assert "La page 99 n'existe pas" in html and "Aller à la dernière page" in html
+    assert "Aucun document ne correspond" not in html
+
+
+def test_unknown_filter_is_noticed_with_suggestions(client):
+    html = client.get("/?theme=participation").get_data(as_text=True)
+    assert "« participation » n'est pas un thème connu" in html
+    assert "theme=participation_habitants" in html  # the suggestion is a link
+
+
+def test_filters_sit_behind_a_disclosure_with_the_active_count(client):
+    html = client.get("/?theme=participation_habitants&centre=irev").get_data(as_text=True)
+    assert '<details class="filters" id="filtres">' in html
+    assert re.search(r'class="filters-toggle">.*Filtres</span> \(2', html)
+    assert 'data-filterable="centre de ressources"' in html or "data-filterable" not in html
+
+
+def test_results_show_the_format_and_lead_back_to_the_search(client, services):
+    with services.db.session() as session:
+        doc = session.get(Document, doc_id(0))
+        doc.content_type, doc.pages = "application/pdf", 24
+    html = client.get("/?q=jardin&theme=transition_ecologique").get_data(as_text=True)
+    assert "PDF, 24 pages" in html and "Page web" in html
+    link = re.search(rf'href="(/documents/{doc_id(0)}\?recherche=[^"]+)"', html).group(1)
+    page = client.get(unescape(link)).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]+)">Retour aux résultats</a>', page).group(1)
+    assert dict(parse_qsl(urlsplit(unescape(back)).query)) == {"q": "jardin", "theme": "transition_ecologique"}
+    # Only a local search can be the way back.
+    page = client.get(f"/documents/{doc_id(0)}?recherche=//evil.example/").get_data(as_text=True)
+    assert "evil.example" not in page and "Retour aux résultats" not in page
+
+
+def test_the_texts_own_subheadings_become_headings():
+    from crpv_watch.web.public.search import preview_blocks
+
+    blocks, _cut = preview_blocks("Introduction du guide pour les équipes.\nLes objectifs\n" + "Le projet vise "
+                                  "à associer les habitants du quartier à chaque étape du diagnostic partagé.")
+    assert [kind for kind, _text in blocks] == ["paragraph", "heading", "paragraph"]

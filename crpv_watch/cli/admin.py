@@ -11,13 +11,13 @@ from .context import Context, fail, pass_ctx
 
 @click.group()
 def db():
-    """Database maintenance."""
+    """Entretien de la base de données."""
 
 
 @db.command("upgrade")
 @pass_ctx
 def db_upgrade(ctx: Context):
-    """Apply the database migrations (idempotent)."""
+    """Appliquer les migrations de la base (sans effet si elle est à jour)."""
     ctx.services.db.upgrade()
     click.echo("Base de données à jour.")
 
@@ -26,7 +26,7 @@ def db_upgrade(ctx: Context):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def db_backup(ctx: Context, file: Path):
-    """Write a consistent copy of the SQLite database to FILE."""
+    """Écrire dans FILE une copie cohérente de la base SQLite."""
     from ..store.db import StoreError
 
     try:
@@ -40,9 +40,9 @@ def db_backup(ctx: Context, file: Path):
 @click.argument("from_url")
 @click.argument("to_url")
 def db_copy(from_url: str, to_url: str):
-    """Copy every row from the database FROM_URL into the empty database TO_URL (e.g. SQLite to PostgreSQL).
+    """Copier toutes les lignes de la base FROM_URL dans la base vide TO_URL (par exemple de SQLite vers PostgreSQL).
 
-    The search index is not copied: rebuild it against the new database (`crpv-watch index rebuild`).
+    L'index de recherche n'est pas copié : reconstruisez-le sur la nouvelle base (`crpv-watch index rebuild`).
     """
     from ..store.copy import copy_database
     from ..store.db import StoreError
@@ -60,16 +60,16 @@ def db_copy(from_url: str, to_url: str):
 
 @click.group()
 def users():
-    """Editor and admin accounts."""
+    """Les comptes des éditeurs et des administrateurs."""
 
 
 @users.command("add")
 @click.argument("email")
 @click.option("--role", type=click.Choice(["editor", "admin"]), default="editor")
-@click.option("--password", envvar="CRPV_WATCH_NEW_PASSWORD", help="Asked for when omitted.")
+@click.option("--password", envvar="CRPV_WATCH_NEW_PASSWORD", help="Demandé s'il n'est pas donné.")
 @pass_ctx
 def users_add(ctx: Context, email: str, role: str, password: str | None):
-    """Create an account (or reset its password and role)."""
+    """Créer un compte (ou redéfinir son mot de passe et son rôle)."""
     from ..store.users import create_user
 
     if not password:
@@ -79,6 +79,31 @@ def users_add(ctx: Context, email: str, role: str, password: str | None):
     with ctx.services.db.session() as session:
         create_user(session, email, password, role)
     click.echo(f"Compte {email} ({role}) enregistré.")
+
+
+@users.command("reset-link")
+@click.argument("email")
+@click.option("--send", is_flag=True, help="L'envoyer aussi par e-mail (SMTP ou la boîte Maildir, selon mail_url).")
+@pass_ctx
+def users_reset_link(ctx: Context, email: str, send: bool):
+    """Créer un lien à usage unique (24 heures) pour que EMAIL choisisse un nouveau mot de passe."""
+    import getpass
+
+    from ..store import audit
+    from ..store import users as accounts
+    from ..web.editors import reset_tokens
+
+    settings = ctx.settings
+    with ctx.services.db.session() as session:
+        user = accounts.get_user_by_email(session, email)
+        if user is None:
+            fail(f"aucun compte pour {email}")
+        url = reset_tokens.reset_url(settings, reset_tokens.make_token(settings.secret, user))
+        audit.record(session, f"cli:{getpass.getuser()}", "user.reset_link", user.email)
+    click.echo(url)
+    if send:
+        reset_tokens.send_link(settings, email, url)
+        click.echo(f"Lien envoyé à {email}.", err=True)
 
 
 def register(main: click.Group) -> None:

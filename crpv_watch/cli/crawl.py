@@ -10,11 +10,12 @@ from .context import Context, _load_sources_or_fail, fail, pass_ctx
 
 
 @click.command()
-@click.option("--source", "source_ids", multiple=True, help="Only this source (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable report on stdout (progress on stderr).")
+@click.option("--source", "source_ids", multiple=True, help="Seulement cette source (répétable).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Bilan JSON sur la sortie standard (la progression reste sur la sortie d'erreur).")
 @pass_ctx
 def crawl(ctx: Context, source_ids, as_json: bool):
-    """Crawl the enabled sources (or the given ones) and update the index."""
+    """Collecter les sources activées (ou celles données) et mettre l'index à jour."""
     from ..indexing.writer import WriterBusy
     from ..worker.progress import crawl_with_progress
 
@@ -38,13 +39,13 @@ def crawl(ctx: Context, source_ids, as_json: bool):
 
 @click.group()
 def index():
-    """Maintain the search index."""
+    """Entretien de l'index de recherche."""
 
 
 @index.command("rebuild")
 @pass_ctx
 def index_rebuild(ctx: Context):
-    """Rebuild the index from the database, aside, then swap it in."""
+    """Reconstruire l'index depuis la base, à part, puis le mettre en service."""
     from ..indexing.writer import WriterBusy, writer_lock
     from ..worker.progress import rebuild_with_bar
 

@@ -14,23 +14,29 @@ from .context import Context, fail
 pass_ctx = click.pass_obj
 
 
+FREQUENCY_CODES = {"hebdomadaire": "weekly", "quotidienne": "daily"}  # the store keeps the codes
+
+
 @click.group()
 def subscribers():
-    """Digest subscribers and their alerts."""
+    """Les abonnés aux lettres de veille et leurs alertes."""
 
 
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--theme", "themes", multiple=True, help="Theme id (repeatable).")
-@click.option("--centre", "centres", multiple=True, help="Centre (source id), repeatable.")
-@click.option("--region", "regions", multiple=True, help="Region INSEE code, repeatable.")
-@click.option("--type", "types", multiple=True, help="Document type id, repeatable.")
-@click.option("--query", "query", default="", help="Keywords, as in the search box.")
-@click.option("--frequency", type=click.Choice(["weekly", "daily"]), default="weekly", show_default=True)
-@click.option("--confirmed", is_flag=True, help="Consent already obtained: no confirmation mail.")
+@click.option("--theme", "themes", multiple=True, help="Identifiant de thème (répétable).")
+@click.option("--centre", "centres", multiple=True, help="Centre (identifiant de source), répétable.")
+@click.option("--region", "regions", multiple=True, help="Code INSEE de région, répétable.")
+@click.option("--type", "types", multiple=True, help="Identifiant de type de document, répétable.")
+@click.option("--query", "query", default="", help="Mots-clés, comme dans la case de recherche.")
+@click.option("--frequency", type=click.Choice(["hebdomadaire", "quotidienne", "weekly", "daily"]),
+              default="hebdomadaire", show_default=True, metavar="[hebdomadaire|quotidienne]",
+              callback=lambda _ctx, _param, value: FREQUENCY_CODES.get(value, value),
+              help="Une lettre par semaine ou par jour.")
+@click.option("--confirmed", is_flag=True, help="Consentement déjà recueilli : pas de mail de confirmation.")
 @pass_ctx
 def subscribers_add(ctx: Context, email, themes, centres, regions, types, query, frequency, confirmed):
-    """Add an alert for EMAIL; a confirmation mail is sent unless --confirmed."""
+    """Ajouter une alerte pour EMAIL ; un mail de confirmation part, sauf avec --confirmed."""
     from ..digest import subscriptions as subs
     from ..digest.confirmation import send_confirmation
     from ..digest.send import DeliveryError
@@ -63,10 +69,10 @@ def subscribers_add(ctx: Context, email, themes, centres, regions, types, query,
 
 
 @subscribers.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def subscribers_list(ctx: Context, as_json: bool):
-    """Every subscriber with status, frequency and alerts."""
+    """Chaque abonné, avec son état, sa fréquence et ses alertes."""
     from ..digest import subscriptions as subs
 
     with ctx.services.db.session() as session:
@@ -90,7 +96,7 @@ def subscribers_list(ctx: Context, as_json: bool):
 @click.argument("email")
 @pass_ctx
 def subscribers_delete(ctx: Context, email: str):
-    """Erase EMAIL, its alerts and its digest log (GDPR)."""
+    """Effacer EMAIL, ses alertes et l'historique de ses lettres (RGPD)."""
     from ..digest import subscriptions as subs
 
     with ctx.services.db.session() as session:
@@ -104,15 +110,15 @@ def subscribers_delete(ctx: Context, email: str):
 
 @click.group()
 def digest():
-    """Build and send the alert digests."""
+    """Construire et envoyer les lettres de veille."""
 
 
 @digest.command("preview")
 @click.argument("email")
-@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of the text one.")
+@click.option("--html", "as_html", is_flag=True, help="Afficher la version HTML plutôt que le texte.")
 @pass_ctx
 def digest_preview(ctx: Context, email: str, as_html: bool):
-    """Print the digest EMAIL would receive now (nothing is sent or recorded)."""
+    """Afficher la lettre que EMAIL recevrait maintenant (rien n'est envoyé ni enregistré)."""
     from ..digest.sender import DigestSender
 
     result = DigestSender(ctx.services).preview(email.strip().lower())
@@ -125,14 +131,26 @@ def digest_preview(ctx: Context, email: str, as_html: bool):
     click.echo(html if as_html else f"Objet : {subject}\n\n{text}")
 
 
+def _say_when_due(ctx: Context, force: bool) -> None:
+    """Letters wait for their day: say when it is, and how not to wait."""
+    from ..digest.sender import when_due
+    from ..store.models import utcnow
+
+    settings = ctx.settings
+    click.echo(when_due(utcnow(), settings.digest_cron, settings.timezone))
+    if not force:
+        click.echo("Pour construire et envoyer maintenant la lettre de la période en cours : "
+                   "crpv-watch digest send --now (ajoutez --dry-run pour voir d'abord ce qui partirait).")
+
+
 @digest.command("send")
-@click.option("--dry-run", is_flag=True, help="Build the digests and list them; send and record nothing.")
-@click.option("--now", "force", is_flag=True, help="Send this period's digests now, without waiting for the "
-                                                    "scheduled time.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--dry-run", is_flag=True, help="Construire les lettres et les lister ; ne rien envoyer ni enregistrer.")
+@click.option("--now", "force", is_flag=True, help="Envoyer maintenant les lettres de la période, sans attendre "
+                                                    "l'heure prévue.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def digest_send(ctx: Context, dry_run: bool, force: bool, as_json: bool):
-    """Send the digests that are due (each subscriber receives one per period, at most)."""
+    """Envoyer les lettres dues (chaque abonné en reçoit une par période, au plus)."""
     from ..digest.sender import DigestSender
 
     try:
@@ -143,12 +161,15 @@ def digest_send(ctx: Context, dry_run: bool, force: bool, as_json: bool):
         for email, count, subject in report.previews:
             click.echo(f"{email:<40} {count:>4}  {subject}")
         click.echo(f"{len(report.previews)} lettre(s) construite(s), aucune envoyée (--dry-run).")
+        _say_when_due(ctx, force)
         return
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         click.echo(f"Envoyées : {report.sent} (+ {report.resent} reprises) ; vides : {report.empty} ; "
                    f"en échec temporaire : {report.failed} ; refusées : {report.bounced}")
+        if not (report.sent or report.resent or report.empty or force):
+            _say_when_due(ctx, force)
     if report.stopped:
         click.echo(f"Envoi interrompu (serveur de messagerie) : {report.stopped}", err=True)
         raise SystemExit(1)

@@ -12,30 +12,37 @@ from .context import Context, _load_sources_or_fail, pass_ctx
 
 @click.command()
 @click.argument("query", default="")
-@click.option("--theme", multiple=True, help="Theme id (repeatable; values of one facet are OR-ed).")
-@click.option("--pillar", multiple=True)
-@click.option("--centre", multiple=True, help="Source id.")
-@click.option("--region", multiple=True, help="INSEE region code.")
-@click.option("--department", multiple=True, help="Department code.")
-@click.option("--qpv", multiple=True, help="QPV code.")
-@click.option("--type", "type_", multiple=True, help="Document type id.")
-@click.option("--year", multiple=True)
-@click.option("--language", multiple=True)
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD).")
-@click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance")
-@click.option("--limit", type=click.IntRange(1, 100), default=10)
-@click.option("--page", type=click.IntRange(1, 10_000), default=1)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--theme", multiple=True,
+              help="Identifiant de thème (répétable ; les valeurs d'une même facette se combinent en OU).")
+@click.option("--pillar", multiple=True, help="Identifiant de pilier (avec ses thèmes, une seule case en OU).")
+@click.option("--centre", multiple=True, help="Identifiant de source.")
+@click.option("--region", multiple=True, help="Code INSEE de région.")
+@click.option("--department", multiple=True, help="Code de département.")
+@click.option("--qpv", multiple=True, help="Code de quartier prioritaire.")
+@click.option("--type", "type_", multiple=True, help="Identifiant de type de document.")
+@click.option("--year", multiple=True, help="Année de publication.")
+@click.option("--language", multiple=True, help="Code de langue (fr, en…).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Publié à partir du (AAAA-MM-JJ).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Publié jusqu'au (AAAA-MM-JJ).")
+@click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance", help="Ordre des résultats.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, help="Résultats par page.")
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, help="Numéro de page.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def search(ctx: Context, query, date_from, date_to, sort, limit, page, as_json, type_, **facets):
-    """Search the index (an empty QUERY browses everything)."""
+    """Chercher dans l'index (une requête QUERY vide parcourt tout)."""
+    from ..search.known_values import unknown_values
     from ..search.types import SearchRequest
 
     _load_sources_or_fail(ctx)
     req = SearchRequest(q=query, type=list(type_), **{k: list(v) for k, v in facets.items()},
                         date_from=date_from.date() if date_from else None,
                         date_to=date_to.date() if date_to else None, sort=sort, page=page, per_page=limit)
+    unknown = unknown_values(req, ctx.services.valid_facet_values)
+    if unknown:  # a silent « 0 document » would read as « nothing on this subject »
+        for u in unknown:
+            click.echo("Erreur : " + u.message(ctx.services.label), err=True)
+        raise SystemExit(2)
     res = ctx.services.engine.search(req)
     if as_json:
         click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=2))

@@ -12,14 +12,14 @@ from .context import Context, _load_sources_or_fail, fail, pass_ctx
 
 @click.group()
 def sources():
-    """Validate and list the watched sources."""
+    """Valider et lister les sources suivies."""
 
 
 @sources.command("validate")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def sources_validate(ctx: Context, file: Path | None):
-    """Check a sources file; every problem is reported with file:line and field."""
+    """Vérifier un fichier de sources ; chaque problème est signalé avec fichier:ligne et champ."""
     from ..sources.load import SourcesError, load_sources
 
     path = file or ctx.settings.sources_path
@@ -34,10 +34,10 @@ def sources_validate(ctx: Context, file: Path | None):
 
 
 @sources.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def sources_list(ctx: Context, as_json: bool):
-    """List the sources of the sources file."""
+    """Lister les sources du fichier des sources."""
     loaded = _load_sources_or_fail(ctx)
     if as_json:
         click.echo(json.dumps([{"id": s.id, "name": s.name, "region": s.region, "homepage": s.homepage,
@@ -51,15 +51,15 @@ def sources_list(ctx: Context, as_json: bool):
 
 @sources.command("purge")
 @click.argument("source_id")
-@click.option("--delete", is_flag=True, help="Delete the documents' rows instead of marking them purged.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--delete", is_flag=True, help="Supprimer les documents de la base au lieu de les marquer purgés.")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON lisible par un programme.")
 @pass_ctx
 def sources_purge(ctx: Context, source_id: str, delete: bool, yes: bool, as_json: bool):
-    """Remove a source's documents from search and digests (its opt-out).
+    """Retirer les documents d'une source de la recherche et des lettres (elle demande à partir).
 
-    Documents also found at another source stay, under that source. Later crawls skip the source; remove it
-    from the sources file as well.
+    Les documents trouvés aussi chez une autre source restent, sous cette source. Les collectes suivantes
+    ignorent la source ; retirez-la aussi du fichier des sources.
     """
     from ..indexing.writer import Indexer, WriterBusy, writer_lock
     from ..store import audit

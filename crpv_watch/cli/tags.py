@@ -11,19 +11,19 @@ EXAMPLES_PER_THEME = 3
 
 @click.group()
 def tags():
-    """Correct a document's themes and type; re-tag the store after a thesaurus change."""
+    """Corriger les thèmes et le type d'un document ; ré-étiqueter la base après un changement du thésaurus."""
 
 
 @tags.command("set")
 @click.argument("doc_id")
-@click.option("--add", "add", multiple=True, metavar="THEME", help="Theme to add (repeatable).")
-@click.option("--remove", "remove", multiple=True, metavar="THEME", help="Theme to remove (repeatable).")
-@click.option("--type", "doctype", metavar="TYPE", help="Document type to set.")
+@click.option("--add", "add", multiple=True, metavar="THEME", help="Thème à ajouter (répétable).")
+@click.option("--remove", "remove", multiple=True, metavar="THEME", help="Thème à retirer (répétable).")
+@click.option("--type", "doctype", metavar="TYPE", help="Type de document à fixer.")
 @click.option("--by", "user_email", envvar="CRPV_WATCH_EDITOR", default="",
-              help="Who makes the correction (e-mail; default $CRPV_WATCH_EDITOR or the system user).")
+              help="Qui fait la correction (e-mail ; par défaut $CRPV_WATCH_EDITOR ou l'utilisateur du système).")
 @pass_ctx
 def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
-    """Override the tagger on DOC_ID: the correction survives recrawls, recomputes and index rebuilds."""
+    """Corriger l'étiquetage de DOC_ID : la correction survit aux collectes, aux recalculs et aux reconstructions de l'index."""
     from ..tagging.overrides import OverrideError, set_tags
 
     if not user_email:
@@ -46,10 +46,10 @@ def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
 
 
 @tags.command("recompute")
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Montrer ce qui changerait ; ne rien changer.")
 @pass_ctx
 def tags_recompute(ctx: Context, dry_run: bool):
-    """Re-tag every stored document with the current thesaurus (editors' overrides still win)."""
+    """Ré-étiqueter chaque document de la base avec le thésaurus actuel (les corrections des éditeurs l'emportent)."""
     from ..tagging.overrides import recompute
     from ..tagging.sections import section_hints
 
@@ -102,12 +102,12 @@ def _figures(summary: dict | None) -> str:
 
 
 @tags.command("train")
-@click.option("--force", is_flag=True, help="Install the new model even when it does not beat the one in use.")
+@click.option("--force", is_flag=True, help="Installer le nouveau modèle même s'il ne fait pas mieux que celui en service.")
 @pass_ctx
 def tags_train(ctx: Context, force: bool):
-    """Train the learned part from the labelled texts and the editors' corrections; install it if it is better.
+    """Entraîner la partie apprise sur les textes annotés et les corrections des éditeurs ; l'installer si elle fait mieux.
 
-    Deterministic and offline: the same data gives the same file (DATA_DIR/tagging-model.json).
+    Reproductible et hors ligne : les mêmes données donnent le même fichier (DATA_DIR/tagging-model.json).
     """
     from ..tagging.retrain import RetrainError, run_training
 
@@ -134,10 +134,10 @@ def tags_train(ctx: Context, force: bool):
     click.echo(f"Modèle {outcome.reason}.")
 
 
-@tags.command("status")
+@tags.command("etat")
 @pass_ctx
 def tags_status(ctx: Context):
-    """Say whether the tagger runs on rules alone or with a learned model, and from what it learned."""
+    """Dire si l'étiqueteur tourne avec les règles seules ou avec un modèle appris, et ce dont il a appris."""
     from ..store.examples import count_examples
     from ..tagging.retrain import last_report, model_info
 
@@ -166,3 +166,8 @@ def _drain(ctx: Context) -> None:
 
 def register(main: click.Group) -> None:
     main.add_command(tags)
+
+
+# The English name of earlier versions, kept for scripts; hidden from the French help.
+tags.add_command(click.Command("status", callback=tags_status.callback, params=tags_status.params,
+                               help=tags_status.help, hidden=True))

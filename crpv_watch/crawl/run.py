@@ -56,6 +56,12 @@ class SourceReport:
         return sum(1 for e in self.errors if e["stage"] == "store")
 
     @property
+    def all_failed(self) -> bool:
+        """Every request failed (the site unreachable, its feed gone): a failure, not a quiet « completed »."""
+        succeeded = self.new + self.updated + self.unchanged + self.duplicates + self.removed + self.skipped
+        return bool(self.errors) and succeeded == 0
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -117,7 +123,7 @@ class CrawlRunner:
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
-            if any(r.store_failures for r in reports):
+            if any(r.store_failures for r in reports) or (reports and all(r.status == "failed" for r in reports)):
                 status = "failed"
         except BaseException:
             status = "failed"
@@ -274,7 +280,7 @@ class SourceCrawl(HubDiscovery):
             if self._over_budget():
                 self._budget_spent()
             else:
-                self.report.status = "completed"
+                self.report.status = "failed" if self.report.all_failed else "completed"
         except Exception as exc:  # one failing source never stops the crawl
             written = failures.describe(exc)
             if written:

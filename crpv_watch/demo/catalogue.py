@@ -121,4 +121,6 @@ FRESH = [
     ("fiche_experience", ("transition_ecologique", "participation_habitants"), "m", "Un potager sur le toit du centre social", "Sur le toit du centre social de Montclar-sur-Lys, un potager de cent mètres carrés nourrit désormais l’atelier cuisine du mercredi.", "un potager de cent mètres carrés"),
     ("appel_a_projets", ("numerique_inclusion",), "s", "Appel à projets : actions de médiation numérique", "Les associations qui accompagnent les habitants dans leurs usages numériques peuvent proposer une action nouvelle pour l’automne.", "accompagnent les habitants dans leurs usages numériques"),
     ("offre_emploi", ("vie_associative",), "s", "Offre d’emploi : chargé·e d’accompagnement des associations (CDD)", "Passerelles cherche une personne pour soutenir les petites associations des quartiers dans leurs démarches de financement.", "soutenir les petites associations des quartiers"),
+    # Weakly tagged on purpose (one theme, few signals): the editors' « À revoir » queue has work after a publish.
+    ("fiche_experience", ("participation_habitants",), "s", "Retour sur la fête de la place du marché", "Plus de deux cents personnes ont partagé un repas sur la place du marché, un samedi de juin.", "deux cents personnes ont partagé un repas"),
 ]

@@ -5,6 +5,7 @@ Deterministic: the only inputs are the specs, the building blocks and the base U
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -160,12 +161,21 @@ def _pdf_pool(spec: Spec) -> list[str]:
     return own[:len(banks)] + sections[:1] + own[len(banks):] + sections[1:] + others
 
 
-def build_docs() -> list[Doc]:
-    """All unique documents of the catalogue, plus the republished copies (``republished_from`` set)."""
+def date_shift(today: dt.date) -> dt.timedelta:
+    """How far the catalogue's dates move so that its newest document is about ten days old today: whole weeks,
+    so that weekdays named in the texts stay right. The demo's charts and « new this month » then have data."""
+    newest = max([s.date for s in SPECS] + [d for _k, d in REPUBLISHED])
+    return dt.timedelta(weeks=((today - dt.timedelta(days=10)) - newest).days // 7)
+
+
+def build_docs(today: dt.date | None = None) -> list[Doc]:
+    """All unique documents of the catalogue, plus the republished copies (``republished_from`` set), dated
+    relative to ``today`` (default: the real today)."""
+    shift = date_shift(today or dt.date.today())
     rot = _Rotation()
     docs: list[Doc] = []
     spip_id = 11
-    for index, spec in enumerate(SPECS):
+    for index, spec in enumerate(dataclasses.replace(s, date=s.date + shift) for s in SPECS):
         pdf = isinstance(spec.size, int)
         sid = None
         if spec.site == "spip":
@@ -185,7 +195,7 @@ def build_docs() -> list[Doc]:
     by_key = {d.key: d for d in docs}
     for spec in SPECS:
         by_key[spec.key].attachments = [by_key[k].path for k in spec.attach]
-    for original, date in REPUBLISHED:
+    for original, date in ((k, d + shift) for k, d in REPUBLISHED):
         src = by_key[original]
         docs.append(Doc(key=original + "-copie", site="portail", path=doc_path(
             Spec(original, "portail", date, src.doctype, tuple(src.themes), "m", src.title, src.lead, src.key_phrase)),

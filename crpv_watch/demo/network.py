@@ -74,6 +74,22 @@ class DemoNetwork:
             self._rebuild()
             return [e for e in self.manifest["documents"] if e["url"] == self.bases["rss"] + doc.path]
 
+    def follow_publications(self, path: str | Path) -> None:
+        """Publish as many fresh documents as ``path`` asks (`crpv-watch demo publish`, see publications.py)."""
+        from .publications import Follower
+
+        self._follower = Follower(Path(path))
+        self._sync_publications()
+
+    def _sync_publications(self) -> None:
+        follower = getattr(self, "_follower", None)
+        wanted = follower.wanted() if follower is not None else None
+        if wanted is None:
+            return
+        with self._lock:
+            while len(self._fresh) < wanted:
+                self.publish_new()
+
     def set_status(self, url: str, status: int | None) -> None:
         """Make ``url`` answer ``status`` (404, 410…); ``None`` restores it."""
         key = self._locate(url)
@@ -142,6 +158,7 @@ class DemoNetwork:
         return self._respond(site, raw_path, headers or {}, method)
 
     def _respond(self, site: str, raw_path: str, headers, method: str) -> tuple[int, dict[str, str], bytes]:
+        self._sync_publications()
         path = normalize(raw_path)
         with self._lock:
             override = self._status.get((site, path))

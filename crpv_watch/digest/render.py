@@ -96,16 +96,24 @@ class Renderer:
             "featured": [self._item(i) for i in content.featured],
             "groups": groups,
             "publisher": self.settings.publisher_name,
+            **self.identity(),
             **links,
         }
         env = environment()
         return (ctx["subject"], env.get_template("mail/digest.txt").render(ctx),
                 env.get_template("mail/digest.html").render(ctx))
 
+    def identity(self) -> dict[str, str]:
+        """The network's own name, description, logo and contact for the mails' header and footer."""
+        s = self.settings
+        return {"site_description": s.site_description, "contact": s.publisher_contact,
+                "logo_url": self.base + "/logo" if s.site_logo else ""}
+
     def confirmation(self, description: str, frequency: str, confirm_url: str) -> tuple[str, str, str]:
         ctx = {"site_name": self.settings.site_name, "base_url": self.base, "description": description,
                "frequency": FREQUENCY_LABELS.get(frequency, frequency), "confirm_url": confirm_url,
                "hours": self.settings.confirm_token_hours, "publisher": self.settings.publisher_name,
+               **self.identity(),
                "subject": f"{self.settings.site_name} : confirmez votre abonnement"}
         env = environment()
         return (ctx["subject"], env.get_template("mail/confirm.txt").render(ctx),

@@ -61,6 +61,30 @@ def scheduled_moment(frequency: str, now: dt.datetime, cron: str, tz: str) -> dt
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def next_moment(frequency: str, now: dt.datetime, cron: str, tz: str) -> dt.datetime:
+    """The next scheduled send time after ``now`` (naive UTC in and out)."""
+    last = scheduled_moment(frequency, now, cron, tz)
+    step = dt.timedelta(days=1 if frequency == "daily" else 7)
+    # From the wall clock again, a little after the last one plus a step: DST moves hours, not days.
+    return scheduled_moment(frequency, last + step + dt.timedelta(hours=3), cron, tz)
+
+
+def when_due(now: dt.datetime, cron: str, tz: str) -> str:
+    """« Prochaines lettres : hebdomadaires le lundi 14 décembre 2026 à 07:00, quotidiennes le … (heure de
+    Paris). » for the CLI and the editors."""
+    from ..text.wording import MONTHS
+
+    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    zone = ZoneInfo(tz)
+
+    def said(frequency: str) -> str:
+        local = next_moment(frequency, now, cron, tz).replace(tzinfo=dt.UTC).astimezone(zone)
+        return f"le {days[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year} à {local:%H:%M}"
+
+    return (f"Prochaines lettres : hebdomadaires {said('weekly')}, quotidiennes {said('daily')} "
+            f"(heure de {tz.split('/')[-1]}).")
+
+
 @dataclass
 class Report:
     sent: int = 0

@@ -20,7 +20,7 @@ from ..store.models import Alert, Digest, Subscriber, utcnow
 
 FREQUENCIES = ("weekly", "daily")
 FREQUENCY_LABELS = {"weekly": "chaque semaine", "daily": "chaque jour"}
-STATUS_LABELS = {"pending": "en attente de confirmation", "active": "active", "paused": "en pause",
+STATUS_LABELS = {"pending": "en attente de confirmation", "active": "actif", "paused": "en pause",
                  "unsubscribed": "désinscrit", "bouncing": "adresse en échec"}
 MAILABLE = ("active",)
 

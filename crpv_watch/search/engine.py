@@ -321,6 +321,14 @@ class SearchEngine:
             searcher = self._current()
             return searcher.doc_count() if searcher is not None else 0
 
+    def present_values(self, facet: str) -> list[str]:
+        """The values of a facet that some indexed document has."""
+        with self._read_lock:
+            searcher = self._current()
+            if searcher is None:
+                return []
+            return list(self._facet_data(searcher).values.get(FACET_FIELDS[facet], []))
+
     def search(self, req: SearchRequest) -> SearchResponse:
         page = max(1, req.page)
         per_page = max(1, min(req.per_page, MAX_PER_PAGE))
@@ -365,16 +373,20 @@ class SearchEngine:
                     docnums[docnum] = doc_id
             if not docnums:
                 return set()
-            data = self._facet_data(searcher)
-            plan = build_tiers(req.q, searcher.schema, self._query_context(data, searcher), self.synonyms)
-            scores = self._score_data(searcher)
-            try:
-                matched = match_tiers(searcher, data, scores, plan.tiers[:1], req).matched
-            except Exception:  # as in _run: a query Whoosh cannot run searches its plain words
-                plain = plain_query(req.q, searcher.schema)
-                tiers = [] if plain is query.NullQuery else [Tier(plain, True, "full")]
-                matched = match_tiers(searcher, data, scores, tiers, req).matched
+            matched = self._complete_matches(searcher, self._facet_data(searcher), req)
         return {doc_id for docnum, doc_id in docnums.items() if matched[docnum]}
+
+    def _complete_matches(self, searcher, data: FacetData, req: SearchRequest):
+        """Mask of the documents with every word of ``req`` (its first tier), facets and dates applied: what alerts
+        and the panorama's pictures count."""
+        plan = build_tiers(req.q, searcher.schema, self._query_context(data, searcher), self.synonyms)
+        scores = self._score_data(searcher)
+        try:
+            return match_tiers(searcher, data, scores, plan.tiers[:1], req).matched
+        except Exception:  # as in _run: a query Whoosh cannot run searches its plain words
+            plain = plain_query(req.q, searcher.schema)
+            tiers = [] if plain is query.NullQuery else [Tier(plain, True, "full")]
+            return match_tiers(searcher, data, scores, tiers, req).matched
 
     def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int,
                  widened: bool) -> str | None:

@@ -191,10 +191,27 @@ def intersect(sets: list[frozenset[int] | set[int]]) -> set[int] | frozenset[int
     return result
 
 
+def request_selections(data: FacetData, filters: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """Each facet's selection mask for a request's filters. A pillar is the sum of its themes: « Tout le pilier »
+    plus one of its themes (or another's) widen the theme box's choice together, as two themes do, instead of
+    narrowing it, so both are keyed "theme"."""
+    selections = {name: data.selection(FACET_FIELDS[name], values) for name, values in filters.items()}
+    if "pillar" in selections:
+        pillar = selections.pop("pillar")
+        selections["theme"] = selections["theme"] | pillar if "theme" in selections else pillar
+    return selections
+
+
+# Facets counted as one box: the pillar's « Tout le pilier » entries sit among the themes (the selection of both
+# is keyed "theme" then).
+FACET_GROUPS = {"pillar": "theme"}
+
+
 def disjunctive_counts(
     data: FacetData,
     base: np.ndarray,
     selections: dict[str, np.ndarray],
+    groups: dict[str, str] | None = None,
 ) -> tuple[np.ndarray, dict[str, Counter]]:
     """The mask of the matching documents, and each facet's counts with the *other* facets' selections applied.
 
@@ -205,8 +222,9 @@ def disjunctive_counts(
     matched = np.logical_and.reduce([base, *selections.values()]) if selections else base
     counts: dict[str, Counter] = {}
     for name, field in FACET_FIELDS.items():
-        if name in selections:
-            others = [s for other, s in selections.items() if other != name]
+        own = name if name in selections else (groups or {}).get(name, name)
+        if own in selections:
+            others = [s for other, s in selections.items() if other != own]
             docs = np.logical_and.reduce([base, *others]) if others else base
         else:
             docs = matched

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable
 
 from whoosh import query
@@ -14,6 +16,27 @@ from .schema import STEMMED_FIELDS, number_date, split_ids
 from .types import SearchHit
 
 log = logging.getLogger(__name__)
+RUNNING_LINE_REPEATS = 3  # a short line seen this often (page numbers aside) is a running header or footer
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
+
+
+def snippet_source(text: str, title: str) -> str:
+    """The text without what a snippet should never show: running headers and footers of PDFs (« Guide de la
+    participation — page 3 ») and lines that only repeat the title the result already shows."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    counts = Counter(_line_key(line) for line in lines if 3 <= len(line.strip()) <= 120)
+    title_key = _line_key(title) if title else ""
+
+    def noise(line: str) -> bool:
+        key = _line_key(line)
+        return bool(key) and (key == title_key or (len(line.strip()) <= 120 and counts[key] >= RUNNING_LINE_REPEATS))
+
+    return "\n".join(line for line in lines if not noise(line))
 
 
 def build_hits(stored: list[tuple[dict, float]], q, text_for: Callable[[list[str]], dict[str, str]] | None) -> list[SearchHit]:
@@ -38,7 +61,8 @@ def build_hits(stored: list[tuple[dict, float]], q, text_for: Callable[[list[str
         except ValueError:
             found_at = []
         summary = fields.get("summary") or ""
-        sources = [texts.get(fields["id"], ""), summary] if q is not None else [summary, texts.get(fields["id"], "")]
+        body = snippet_source(texts.get(fields["id"], ""), fields.get("title") or "")
+        sources = [body, summary] if q is not None else [summary, body]
         hits.append(SearchHit(
             id=fields["id"],
             title=fields.get("title") or "",

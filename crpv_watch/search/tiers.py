@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query
 
-from .facets import FacetData, disjunctive_counts
+from .facets import FACET_GROUPS, FacetData, disjunctive_counts, request_selections
 from .matching import has_phrase, matching_docs, scoring_query
 from .query import QueryContext, boost_themes, parse
 from .related import RERANK, rerank
-from .schema import FACET_FIELDS, date_number
+from .schema import date_number
 from .synonyms import Synonyms
 from .topk import ScoreData, top_docs
 from .types import SearchRequest
@@ -109,8 +109,7 @@ def match_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier],
     base = cumulative
     if req.date_from or req.date_to:
         base = data.date_filter(base, date_number(req.date_from) or 1, date_number(req.date_to) or 99_991_231)
-    selections = {name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()}
-    matched, counts = disjunctive_counts(data, base, selections)
+    matched, counts = disjunctive_counts(data, base, request_selections(data, req.filters()), FACET_GROUPS)
     return Matched(matched, counts, new_masks, per_tier)
 
 
@@ -172,7 +171,7 @@ def notices(found: Found, expanded: dict[str, tuple[str, ...]]) -> str | None:
 
 
 def _filter_mask(data: FacetData, req: SearchRequest) -> np.ndarray | None:
-    parts = [data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()]
+    parts = list(request_selections(data, req.filters()).values())
     if req.date_from or req.date_to:
         parts.append(data.date_filter(data.all_mask, date_number(req.date_from) or 1,
                                       date_number(req.date_to) or 99_991_231))

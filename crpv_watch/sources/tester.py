@@ -61,6 +61,50 @@ class TesterReport:
         return sum(1 for h in self.hubs if not h.ok)
 
 
+def cause(error: str, status: int | None = None) -> str:
+    """The French cause of a failed request, named by what broke: DNS, connection, TLS, time, HTTP, SSRF guard."""
+    text = error or ""
+    low = text.lower()
+    if "refused address" in low:
+        return f"adresse refusée par la protection du réseau privé ({text})"
+    if any(s in low for s in ("dns resolution failed", "name or service not known", "nodename nor servname",
+                              "getaddrinfo", "no address associated", "temporary failure in name resolution")):
+        return f"nom de domaine introuvable (DNS) — {text}"
+    if low.startswith("tls error") or "certificate" in low or "ssl" in low:
+        return f"connexion chiffrée impossible (certificat TLS) — {text}"
+    if low.startswith("timeout"):
+        return f"pas de réponse dans le délai — {text}"
+    if low.startswith("connection error"):
+        return f"connexion impossible (serveur injoignable ou port fermé) — {text}"
+    if status and status >= 400:
+        return f"le site répond HTTP {status}" + (f" — {text}" if text and text != f"HTTP {status}" else "")
+    return text or (f"HTTP {status}" if status else "erreur inconnue")
+
+
+def robots_problem(robots: dict[str, Any]) -> str:
+    """Why robots.txt stops the fetch: unreachable (say what broke) or a real refusal."""
+    reason = robots.get("reason") or ""
+    if reason.startswith("robots.txt unreachable ("):
+        inner = reason.split("(", 1)[1].rsplit(")", 1)[0]
+        return "site injoignable : " + cause(inner, robots.get("status")) + " (robots.txt n'a pas pu être lu)"
+    if reason.startswith(("invalid URL", "unsupported URL")):
+        return "adresse invalide : " + reason.split(":", 1)[1].strip()
+    return "interdit par robots.txt"
+
+
+def robots_reason_fr(reason: str) -> str:
+    """robots.txt's verdict (crawl/robots.py keeps English for the logs) in French for the Tester."""
+    if reason.startswith("robots.txt read"):
+        return "robots.txt lu" + (" (coupé à la taille maximale)" if "cut" in reason else "")
+    if reason.startswith("no robots.txt"):
+        return "pas de robots.txt" + reason[len("no robots.txt"):].split(":", 1)[0] + " : tout est permis"
+    if reason.startswith("robots.txt unavailable"):
+        return "robots.txt indisponible : tout est permis"
+    if reason.startswith("robots.txt unreachable"):
+        return "robots.txt injoignable : rien n'est collecté sur ce site pour l'instant"
+    return reason
+
+
 class _Probe(HubDiscovery):
     """The crawler's own hub discovery (``crawl/hubs.py``: feeds, listing pages, feed autodiscovery, sitemaps),
     run once with nothing remembered and one page per listing, recording each hub it fetches and the candidates
@@ -94,15 +138,17 @@ class _Probe(HubDiscovery):
         hub = HubResult(self._kind(url, kind), url)
         self.results.append(hub)
         hub.robots = self.fetcher.robots_verdict(url, self.source)
+        hub.robots["reason_fr"] = robots_reason_fr(hub.robots.get("reason") or "")
         if not hub.robots.get("allowed", False):
-            return FetchResult(url=url, final_url=url, status=0, error="interdit par robots.txt")
+            hub.error = robots_problem(hub.robots)
+            return FetchResult(url=url, final_url=url, status=0, error=hub.error)
         res = self.fetcher.fetch(url, source=self.source, kind=kind)
         hub.status = res.status or None
         if res.ok:
             hub.ok = True
             self._describe(hub, res)
         else:
-            hub.error = res.error or f"HTTP {res.status}"
+            hub.error = cause(res.error, res.status)
         return res
 
     def _describe(self, hub: HubResult, res) -> None:
@@ -118,7 +164,10 @@ class _Probe(HubDiscovery):
         hub = self.results[-1] if self.results else None
         if hub is not None:
             hub.ok = False
-            hub.error = f"flux illisible : {error.removeprefix('broken feed: ')}" if stage == "parse" else error
+            if stage == "parse":
+                hub.error = f"flux illisible : {error.removeprefix('broken feed: ')}"
+            elif not hub.error:  # _fetch already named the cause of a failed request
+                hub.error = cause(error)
 
     def _remember(self, url: str, res, **data) -> None:
         if self.results and data.get("next"):

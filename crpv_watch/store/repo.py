@@ -30,6 +30,14 @@ def texts(session: Session, ids: list[str]) -> dict[str, str]:
     return {row.id: row.text for row in rows}
 
 
+def formats(session: Session, ids: list[str]) -> dict[str, tuple[str | None, int | None]]:
+    """id → (content type, page count) of these documents: the results' « PDF, 24 pages » markers."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Document.id, Document.content_type, Document.pages).where(Document.id.in_(ids)))
+    return {doc_id: (content_type, pages) for doc_id, content_type, pages in rows}
+
+
 def count_searchable(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Document).where(Document.status == "active")) or 0
 

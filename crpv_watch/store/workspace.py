@@ -9,11 +9,11 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from .examples import UNSETTLED_TYPE
-from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, Place, TagOverride, utcnow
+from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, TagOverride, utcnow
 from .repo import enqueue_index
 
 STATUSES = ("active", "hidden", "removed", "purged")
@@ -73,11 +73,13 @@ def source_health(session: Session, source_ids: list[str], now: dt.datetime | No
         h.errors = list(session.scalars(select(CrawlError).where(CrawlError.run_id == last.run_id,
                                                                  CrawlError.source_id == sid)
                                         .order_by(CrawlError.id).limit(error_limit)))
-    # Documents found at a source (any of their places), and new ones first found there this week.
+    # « Documents of a source », one definition everywhere (this page, the dashboard, the search's centre
+    # facet, the editors' document list): the searchable documents whose home is that source. A copy
+    # republished by another centre counts at its home only (the document page says « Aussi publié par »).
     for sid, n in session.execute(
-            select(Place.source_id, func.count(distinct(Place.document_id)))
-            .join(Document, Document.id == Place.document_id)
-            .where(Place.source_id.in_(source_ids), Document.status == "active").group_by(Place.source_id)):
+            select(Document.source_id, func.count()).where(Document.source_id.in_(source_ids),
+                                                           Document.status == "active")
+            .group_by(Document.source_id)):
         out[sid].documents = n
     week_ago = now - dt.timedelta(days=7)
     for sid, n in session.execute(
@@ -126,6 +128,22 @@ def overview(session: Session, months: int = 12, now: dt.datetime | None = None)
     featured = session.scalar(select(func.count()).select_from(Document).where(active, Document.featured)) or 0
     return {"by_centre": by_centre, "by_theme": by_theme, "by_status": by_status,
             "by_month": sorted(months_count.items()), "featured": featured}
+
+
+def activity(session: Session, months: int = 12, now: dt.datetime | None = None) -> dict:
+    """Per source: documents found each month (YYYYMM → count, by first discovery) and crawl errors over the
+    same months, for the editors' dashboard charts."""
+    now = now or utcnow()
+    start = (now.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    found: dict[str, Counter[int]] = {}
+    for source_id, seen in session.execute(select(Document.source_id, Document.first_seen_at)
+                                           .where(Document.first_seen_at >= start)):
+        found.setdefault(source_id, Counter())[seen.year * 100 + seen.month] += 1
+    errors = dict(session.execute(select(CrawlError.source_id, func.count())
+                                  .join(CrawlRun, CrawlRun.id == CrawlError.run_id)
+                                  .where(CrawlRun.started_at >= start)
+                                  .group_by(CrawlError.source_id).order_by(func.count().desc())).all())
+    return {"found": found, "errors": errors, "since": start.date()}
 
 
 # -- document lists --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ did not beat them in grouped cross-validation (docs/QUALITY.md), so it is not pa
 
 Built by ``crpv-watch tags train`` (``training.py``, scikit-learn) and stored as plain JSON (weights, feature
 names, idf), so that using it needs only numpy and never unpickles anything. Without a model file the tagger runs
-on its rules alone and says so (log, ``crpv-watch tags status``, the editors' review page).
+on its rules alone and says so (log, ``crpv-watch tags etat``, the editors' review page).
 
 Features of one document (``features``):
 - ``theme:<id>``  the rules' theme score, squashed to [0, 1) (s / (1 + s));

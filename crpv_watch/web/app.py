@@ -102,6 +102,10 @@ def _register_blueprints(app: Flask) -> None:
     subscriptions.register(app)
     from .editors import queries as editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
     app.register_blueprint(editors_queries.bp)
+    from .public import panorama  # noqa: E402  (/panorama: the map and charts)
+    app.register_blueprint(panorama.bp)
+    from .editors import password_reset  # noqa: E402  (one-time reset links made by admins)
+    app.register_blueprint(password_reset.bp)
 
 
 def _static_url(filename: str) -> str:

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from ..search.known_values import FACET_NAMES_FR
 from ..search.types import FACET_NAMES, LANGUAGES
 from ..services import Services
+from ..text import wording
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -112,7 +114,14 @@ def documents_count(n: int) -> str:
     return f"{number_fr(n)} document{'s' if n > 1 else ''}"
 
 
+def nbsp_slash(text: str) -> str:
+    """« Guide méthodologique / outil »: a no-break space before the slash, so it never starts a line alone."""
+    return str(text).replace(" / ", "\u00a0/ ")
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date_fr=date_fr, iso_date=iso_date, number_fr=number_fr, label=label,
-                                 documents_count=documents_count)
-    app.jinja_env.globals.update(facet_names=FACET_NAMES)
+                                 documents_count=documents_count, fr=wording.word, period_fr=wording.period,
+                                 nbsp_slash=nbsp_slash)
+    app.jinja_env.globals.update(value_fr=wording.value_fr)
+    app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_kinds=FACET_NAMES_FR)

@@ -8,7 +8,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..text.wording import word
+
 COLUMNS = ("new", "updated", "unchanged", "duplicates", "skipped", "removed")
+COLUMN_TITLES = ("nouveaux", "mis à jour", "inchangés", "doublons", "ignorés", "retirés")
 
 
 def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bool = False):
@@ -48,11 +51,11 @@ def crawl_with_progress(services, source_ids: list[str] | None = None, quiet: bo
 
 
 def summary_table(report) -> Table:
-    table = Table(title=f"Collecte n° {report.run_id} : {report.status}, {report.documents_total} documents "
-                        "dans l'index")
+    table = Table(title=f"Collecte n° {report.run_id} : {word(report.status, 'run_status')}, "
+                        f"{report.documents_total} documents dans l'index")
     table.add_column("source", no_wrap=True)
     table.add_column("requêtes", justify="right")
-    for name in COLUMNS:
+    for name in COLUMN_TITLES:
         table.add_column(name, justify="right")
     table.add_column("erreurs", justify="right")
     for s in report.sources:

@@ -118,6 +118,9 @@ def run_demo(ctx, host: str, port: int, demo_port: int, serve: bool = True) -> N
     network.start()
     sources_file = settings.data_dir / "sources.demo.yaml"
     network.write_sources(sources_file)
+    from ..demo.publications import FILE_NAME
+
+    network.follow_publications(settings.data_dir / FILE_NAME)  # `crpv-watch demo publish`
     # Politeness still applies on loopback, but the demo sites are ours: a short delay keeps start-up quick.
     ctx.settings = settings.replace(sources_path=sources_file, crawl_delay=min(settings.crawl_delay, 0.05))
     ctx._services = None

@@ -119,7 +119,12 @@ def _schemas() -> dict[str, Any]:
             "error": {"type": "string"},
             "message": {"type": "string"},
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        }),
+            # 400 for unknown facet values: each with the closest valid values.
+            "unknown": {"type": "array", "items": _obj({
+                "facet": {"type": "string"}, "value": {"type": "string"},
+                "suggestions": {"type": "array", "items": {"type": "string"}}})},
+            "pages": {"type": "integer", "minimum": 1},  # 404 past the last page: how many there are
+        }, required=["error", "message", "status"]),
     }
 
 
@@ -128,7 +133,8 @@ def _json(schema: str, description: str) -> dict[str, Any]:
 
 
 ERRORS = {
-    "404": _json("Error", "Inconnu, masqué ou retiré."),
+    "400": _json("Error", "Valeur de filtre inconnue (avec les valeurs valides les plus proches)."),
+    "404": _json("Error", "Inconnu, masqué ou retiré ; ou page au-delà de la dernière."),
     "405": _json("Error", "Méthode non autorisée."),
     "default": _json("Error", "Erreur (message en français)."),
 }

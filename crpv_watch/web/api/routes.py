@@ -5,21 +5,40 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ..public.search import document_regions, run_search, visible_document
+from ...search.known_values import UnknownValue
+from ..filters import services
+from ..public.search import document_regions, run_search, search_request, unknown_filters, visible_document
 from . import openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
+def _refused(unknown: list[UnknownValue]):
+    """400 with the closest valid values: a silent empty answer would read as « nothing on this subject »."""
+    label = services().label
+    return jsonify({"error": "Valeur de filtre inconnue", "message": " ".join(u.message(label) for u in unknown),
+                    "status": 400, "unknown": [u.to_json() for u in unknown]}), 400
+
+
 @bp.route("/search")
 def search():
-    _req, response = run_search(request.args)
+    unknown = unknown_filters(search_request(request.args))
+    if unknown:
+        return _refused(unknown)
+    req, response = run_search(request.args)
+    if req.page > response.pages and (response.total or req.page > 1):
+        return jsonify({"error": "Page introuvable", "status": 404, "pages": response.pages,
+                        "message": f"La page {req.page} n'existe pas : cette recherche tient en "
+                                   f"{response.pages} page{'s' if response.pages > 1 else ''}."}), 404
     return jsonify(response.to_json())
 
 
 @bp.route("/facets")
 def facets():
     # Facet counts only (a script refreshing counts, a partner site): not a reader's question, so not logged.
+    unknown = unknown_filters(search_request(request.args))
+    if unknown:
+        return _refused(unknown)
     _req, response = run_search(request.args, log=False, per_page=1, page=1)
     data = response.to_json()
     return jsonify({"query": data["query"], "total": data["total"], "facets": data["facets"]})

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from ...store import audit, repo, workspace
 from ...store.examples import record_example_of
+from ...text import wording
 from ..auth import login_required
 from ..filters import services
 from .tagging import tagging_status
@@ -26,7 +27,8 @@ bp = Blueprint("editors_documents", __name__, url_prefix="/editeurs/documents")
 
 PER_PAGE = 25
 DOC_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
-STATUS_LABELS = {"active": "Consultable", "hidden": "Masqué", "removed": "Retiré du web", "purged": "Purgé"}
+# The statuses' French words, capitalised for the badges (one wording: crpv_watch/wording.py).
+STATUS_LABELS = {code: text.capitalize() for code, text in wording.WORDS["doc_status"].items()}
 
 
 class MergeForm(FlaskForm):

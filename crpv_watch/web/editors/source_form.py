@@ -69,9 +69,20 @@ def _host_lines(_form, field) -> None:
                               + ". Un nom d'hôte ou une adresse IP par ligne, sans http:// ni chemin.")
 
 
+# The form speaks French; sources.yaml keeps the scheduler's codes.
+SCHEDULE_WORDS = {"quotidienne": "daily", "hebdomadaire": "weekly"}
+SCHEDULE_CODES = {code: word for word, code in SCHEDULE_WORDS.items()}
+
+
+def schedule_code(text: str) -> str:
+    text = (text or "").strip()
+    return SCHEDULE_WORDS.get(text.lower(), text)
+
+
 def _schedule(_form, field) -> None:
-    if field.data and schedule_problem(field.data.strip()):
-        raise ValidationError("Saisissez daily, weekly ou une expression cron à 5 champs (ex. 0 6 * * 1-5).")
+    if field.data and schedule_problem(schedule_code(field.data)):
+        raise ValidationError("Saisissez « quotidienne », « hebdomadaire » ou une expression cron à 5 champs "
+                              "(ex. 0 6 * * 1-5).")
 
 
 class SourceForm(FlaskForm):
@@ -110,11 +121,12 @@ class SourceForm(FlaskForm):
                                          "un identifiant de type et/ou des identifiants de thèmes. Ce sont des indices "
                                          "pour l'étiquetage, pas des décisions.",
                              render_kw={"rows": 3, "spellcheck": "false"})
-    schedule = StringField("Fréquence de collecte", default="daily",
+    schedule = StringField("Fréquence de collecte", default="quotidienne",
                            validators=[DataRequired("Saisissez une fréquence."), Length(max=100), _schedule],
-                           description="daily (chaque nuit), weekly (chaque dimanche) ou une expression cron à "
-                                       "5 champs, ex. 0 6 * * 1-5")
-    enabled = BooleanField("Source activée (collectée selon la fréquence)", default=True)
+                           description="quotidienne (chaque nuit), hebdomadaire (chaque dimanche) ou une "
+                                       "expression cron à 5 champs, ex. 0 6 * * 1-5")
+    # A new source waits, disabled, until an editor has tested it and ticks this box (README: « Sources »).
+    enabled = BooleanField("Source activée (collectée selon la fréquence)", default=False)
     private_hosts = TextAreaField("Hôtes du réseau privé autorisés",
                                   validators=[Length(max=2_000), _host_lines],
                                   description="Réservé aux administrateurs : un nom d'hôte ou une adresse IP par "
@@ -143,7 +155,8 @@ class SourceForm(FlaskForm):
                               "departments": ", ".join(source.departments), "feeds": "\n".join(source.feeds),
                               "start_urls": "\n".join(source.start_urls), "include": "\n".join(source.include),
                               "exclude": "\n".join(source.exclude), "private_hosts": "\n".join(source.private_hosts),
-                              "sections": format_form_lines(source.sections)}
+                              "sections": format_form_lines(source.sections),
+                              "schedule": SCHEDULE_CODES.get(source.schedule, source.schedule)}
         super().__init__(*args, **kwargs)
         self._source, self._admin = source, admin
         self._doctypes: set[str] = set()
@@ -196,7 +209,7 @@ def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
         "include": lines(form.include.data),
         "exclude": lines(form.exclude.data),
         "themes": list(form.themes.data or []),
-        "schedule": form.schedule.data.strip(),
+        "schedule": schedule_code(form.schedule.data),
         "enabled": bool(form.enabled.data),
         "private_hosts": private_hosts,
         "crawl_delay": form.crawl_delay.data,

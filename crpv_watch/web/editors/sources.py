@@ -105,6 +105,10 @@ def show(source_id: str):
                            changes=audit.changes)
 
 
+ADMIN_ONLY_URLS = ("Cette source peut joindre des hôtes du réseau privé : seul un administrateur peut modifier ses "
+                   "adresses (page d'accueil, flux, pages de liste), pour les tester comme pour les enregistrer.")
+
+
 def _check_network(form: SourceForm, private_hosts: list[str]) -> None:
     """Refuses hosts that resolve to private addresses unless an admin listed them in the source's private hosts."""
     allowed = frozenset(ssrf.normalize_host(h) for h in private_hosts)
@@ -151,12 +155,15 @@ def _edit(source: Source | None):
     report, general, status = None, [], 200
     if request.method == "GET":
         form.stamp.data = file_stamp(path)
+    elif form.test.data and request.method == "POST":
+        # « Tester » needs a homepage and nothing else: the rest of the form may still be empty or unfinished.
+        report = _test_only(form, svc, source, admin)
+        if report is None:
+            status = 400
     elif form.validate_on_submit():
         values = form_values(form, source, admin)
         if form.url_change_needs_admin():
-            form.homepage.errors.append("Cette source peut joindre des hôtes du réseau privé : seul un administrateur "
-                                        "peut modifier ses adresses (page d'accueil, flux, pages de liste), pour "
-                                        "les tester comme pour les enregistrer.")
+            form.homepage.errors.append(ADMIN_ONLY_URLS)
         _check_network(form, values["private_hosts"])
         if not any(f.errors for f in form):
             candidate = Source(**values)
@@ -189,6 +196,31 @@ def _edit(source: Source | None):
         status = 400
     return render_template("editors/source_form.html", form=form, source=source, report=report, general=general,
                            admin=admin), status
+
+
+def _test_only(form: SourceForm, svc, source: Source | None, admin: bool):
+    """The Tester's report for the form as it is, or None (with the field's errors) when the homepage is unusable."""
+    if not form.csrf_token.validate(form) or not form.homepage.validate(form, extra_validators=[]):
+        return None
+    for name, field in form._fields.items():
+        if name not in ("homepage", "csrf_token"):
+            field.errors = []
+        if field.data is None and field.type in ("StringField", "TextAreaField"):
+            field.data = ""  # a field the request left out reads as empty
+    values = form_values(form, source, admin)
+    values["id"] = values["id"] or "essai"
+    values["name"] = values["name"] or values["homepage"]
+    if form.url_change_needs_admin():
+        form.homepage.errors.append(ADMIN_ONLY_URLS)
+    _check_network(form, values["private_hosts"])
+    if any(f.errors for f in form):
+        return None
+    try:
+        candidate = Source(**values)
+    except (TypeError, ValueError):
+        form.homepage.errors.append("Cette adresse ne peut pas être testée.")
+        return None
+    return run_tester(svc.settings, candidate, resolver=current_app.config.get("CRPV_RESOLVER"), label_of=svc.label)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

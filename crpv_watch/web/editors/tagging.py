@@ -50,7 +50,7 @@ def train():
     request_id = crawl_requests.request_training(svc, user_email())
     with svc.db.session() as db:
         audit.record(db, user_email(), "tagging.train", "tagging", None, {"request": request_id})
-    if heartbeat(svc.settings)["status"] != "ok":
+    if heartbeat(svc)["status"] != "ok":
         flash("Entraînement demandé, mais aucun processus d'écriture (crpv-watch run ou worker) ne semble actif : "
               "il démarrera quand il sera relancé.", "error")
     else:

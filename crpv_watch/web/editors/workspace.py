@@ -7,6 +7,8 @@ curation (``editors_documents``), accounts and the audit log (``admin``). Every 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
@@ -96,6 +98,7 @@ def dashboard():
         review_total, _ = workspace.review_queue(db, limit=0)
         subscribers = _subscribers_by_theme(db)
         digests = _last_digests(db)
+        activity = workspace.activity(db)
     try:
         sources = svc.sources
     except Exception:  # a missing or broken sources.yaml is shown, not fatal
@@ -109,13 +112,34 @@ def dashboard():
     return render_template("editors/dashboard.html", searchable=searchable, indexed=indexed,
                            sources=len(sources) if sources is not None else None, accounts=accounts,
                            last_run=runs[0] if runs else None, runs=runs, overview=overview,
-                           review_total=review_total, subscribers=subscribers, digests=digests)
+                           review_total=review_total, subscribers=subscribers, digests=digests,
+                           charts=_activity_charts(activity))
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField("Mot de passe actuel", validators=[DataRequired("Saisissez votre mot de passe actuel."),
-                                                               Length(max=1000)],
-                            render_kw={"autocomplete": "current-password"})
+def _activity_charts(activity: dict) -> dict:
+    """Small multiples of documents found per month for each source, and the errors per source as bars."""
+    from ...charts import columns
+
+    months = columns.month_span(dt.date.today(), 12)
+    label = services().label
+    top = columns.nice_ceiling(max([n for c in activity["found"].values() for n in c.values()] + [1]))
+    found = [{"source": source, "label": label("centre", source), "total": sum(counts.values()),
+              "svg": columns.render(months, counts, title=f"{label('centre', source)} : documents trouvés par mois",
+                                    desc=f"{sum(counts.values())} documents trouvés sur douze mois.",
+                                    dom_id=f"found-{i}", width=360, height=140, top=top)}
+             for i, (source, counts) in enumerate(sorted(activity["found"].items(),
+                                                          key=lambda kv: -sum(kv[1].values())))]
+    table = [{"month": columns.month_label(m), "counts": [activity["found"][f["source"]].get(m, 0) for f in found]}
+             for m in months]
+    most = max(list(activity["errors"].values()) + [1])
+    errors = [{"source": s, "label": label("centre", s), "count": n, "share": round(100 * n / most),
+               "href": url_for("editors_sources.show", source_id=s)} for s, n in activity["errors"].items()]
+    return {"found": found, "table": table, "errors": errors, "since": activity["since"]}
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice (the account page, the one-time reset link)."""
+
     new = PasswordField("Nouveau mot de passe",
                         validators=[DataRequired("Saisissez un nouveau mot de passe."),
                                     Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
@@ -126,6 +150,12 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired("Saisissez à nouveau le nouveau mot de passe."),
                                         EqualTo("new", "Les deux mots de passe ne sont pas identiques.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired("Saisissez votre mot de passe actuel."),
+                                                               Length(max=1000)],
+                            render_kw={"autocomplete": "current-password"})
 
 
 @bp.route("/compte", methods=["GET", "POST"])

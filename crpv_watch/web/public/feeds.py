@@ -112,7 +112,11 @@ def opensearch():
             element.text = text
 
     add("ShortName", settings.site_name[:16])
-    add("Description", "Rechercher dans les ressources des centres de ressources politique de la ville")
+    add("LongName", settings.site_name[:48])
+    add("Description", f"{settings.site_description} — rechercher dans les ressources des centres de ressources "
+                       f"politique de la ville"[:1024])
+    if settings.publisher_contact:
+        add("Contact", settings.publisher_contact)
     add("Tags", "politique de la ville CRPV quartiers")
     add("Language", "fr-FR")
     add("InputEncoding", "UTF-8")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_file
+
+from ..filters import services
 
 bp = Blueprint("pages", __name__)
 
@@ -20,3 +24,15 @@ def privacy():
 @bp.route("/accessibilite")
 def accessibility():
     return render_template("pages/accessibilite.html")
+
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+
+@bp.route("/logo")
+def logo():
+    """The network's logo (settings.site_logo): a local PNG or SVG file, never a remote one."""
+    path = Path(services().settings.site_logo or "")
+    if not services().settings.site_logo or path.suffix.lower() not in LOGO_TYPES or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=LOGO_TYPES[path.suffix.lower()], max_age=3600)

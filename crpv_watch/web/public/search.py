@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
+from ...search.known_values import UnknownValue, unknown_values
 from ...search.types import SearchHit, SearchRequest, SearchResponse
 from ...store import repo
 from ...store.models import Document, QueryLog
@@ -20,6 +21,8 @@ bp = Blueprint("search", __name__)
 PREVIEW_CHARS = 2000
 FACET_VISIBLE = 8  # values shown before the « Voir plus » disclosure
 SIMILAR_COUNT = 5
+FILTERABLE_FACETS = ("centre", "department", "qpv")  # long lists: a box to narrow them (static/search.js)
+FILTER_BOX_FROM = 6  # values in such a facet from which the box is offered
 
 
 def search_request(args, per_page: int | None = None) -> SearchRequest:
@@ -30,13 +33,33 @@ def search_request(args, per_page: int | None = None) -> SearchRequest:
     return req
 
 
-def run_search(args, *, log: bool = True, per_page: int | None = None,
+def unknown_filters(req: SearchRequest) -> list[UnknownValue]:
+    """The request's facet values that no document could have (a typo, an old link), with suggestions."""
+    try:
+        return unknown_values(req, services().valid_facet_values)
+    except Exception:  # the check is a courtesy: a broken vocabulary must not cost the reader their results
+        current_app.logger.exception("could not check the facet values")
+        return []
+
+
+def without_unknown(req: SearchRequest, unknown: list[UnknownValue]) -> SearchRequest:
+    drop = {(u.facet, u.value) for u in unknown}
+    return dataclasses.replace(req, **{facet: [v for v in getattr(req, facet) if (facet, v) not in drop]
+                                       for facet in {u.facet for u in unknown}})
+
+
+def run_search(args, *, log: bool = True, per_page: int | None = None, unknown: list | None = None,
                **overrides) -> tuple[SearchRequest, SearchResponse]:
     """The search of a query string. ``log`` records it for the editors (readers' questions only: not feeds,
-    not the facet counts a script asks for)."""
+    not the facet counts a script asks for). Given a list as ``unknown``, unknown facet values are left out of
+    the search and listed there."""
     req = search_request(args, per_page)
     if overrides:
         req = dataclasses.replace(req, **overrides)
+    if unknown is not None:
+        unknown += unknown_filters(req)
+        if unknown:
+            req = without_unknown(req, unknown)
     response = services().engine.search(req)
     if log:
         _log_query(req, response)
@@ -61,10 +84,30 @@ def _log_query(req: SearchRequest, response: SearchResponse) -> None:
 
 @bp.route("/")
 def index():
-    req, response = run_search(request.args)
+    unknown: list[UnknownValue] = []
+    req, response = run_search(request.args, unknown=unknown)
     state = SearchState(req, response)
     return render_template("search/index.html", req=req, response=response, state=state, facets=page_facets(),
-                           facet_visible=FACET_VISIBLE, dom_id=dom_id)
+                           formats=result_formats([hit.id for hit in response.results]),
+                           facet_visible=FACET_VISIBLE, dom_id=dom_id, unknown=unknown,
+                           filterable=FILTERABLE_FACETS, filter_box_from=FILTER_BOX_FROM, past_last=response.total > 0 and req.page > response.pages)
+
+
+def result_formats(ids: list[str]) -> dict[str, str]:
+    """id → « PDF, 24 pages » or « Page web », for the markers of a results page."""
+    try:
+        with services().db.session() as db:
+            found = repo.formats(db, ids)
+    except Exception:  # a marker is a nicety: never cost the reader their results
+        current_app.logger.exception("could not read the documents' formats")
+        return {}
+    out = {}
+    for doc_id, (content_type, pages) in found.items():
+        if content_type == "application/pdf":
+            out[doc_id] = "PDF" + (f", {pages} page{'s' if pages > 1 else ''}" if pages else "")
+        elif content_type:
+            out[doc_id] = "Page web"
+    return out
 
 
 def visible_document(doc_id: str) -> Document:
@@ -90,6 +133,26 @@ def preview_paragraphs(text: str, limit: int = PREVIEW_CHARS) -> tuple[list[str]
     return [p for p in paragraphs if p], cut
 
 
+HEADING_END = tuple(".,;:!?…»\"')")
+
+
+def looks_like_heading(line: str, following: str | None) -> bool:
+    """A short line without closing punctuation, starting with a capital or a number, before a longer paragraph:
+    the text's own subheading (« Les objectifs », « 2. Le diagnostic partagé »)."""
+    return (2 <= len(line) <= 90 and not line.endswith(HEADING_END) and (line[0].isupper() or line[0].isdigit())
+            and following is not None and len(following) > max(len(line), 60))
+
+
+def preview_blocks(text: str, limit: int = PREVIEW_CHARS) -> tuple[list[tuple[str, str]], bool]:
+    """The preview as (« heading » | « paragraph », text) blocks, so the page can show subheadings as headings."""
+    paragraphs, cut = preview_paragraphs(text, limit)
+    blocks = []
+    for i, p in enumerate(paragraphs):
+        following = paragraphs[i + 1] if i + 1 < len(paragraphs) else None
+        blocks.append(("heading" if i and looks_like_heading(p, following) else "paragraph", p))
+    return blocks, cut
+
+
 def document_regions(doc: Document) -> list[str]:
     try:
         source = services().source(doc.source_id)
@@ -102,17 +165,25 @@ def document_regions(doc: Document) -> list[str]:
 @bp.route("/documents/<doc_id>")
 def document(doc_id: str):
     doc = visible_document(doc_id)
-    paragraphs, truncated = preview_paragraphs(doc.text)
+    paragraphs, truncated = preview_blocks(doc.text)
     original = doc.places[0].url if doc.places else doc.canonical_url
     others = [p for p in doc.places if p.url != original]
     pdfs = pdf_links(doc, original)
     from ..editors import curation
 
     return render_template("search/document.html", doc=doc, paragraphs=paragraphs, truncated=truncated,
+                           back=search_back_link(request.args.get("recherche")),
                            original=original, other_places=others, regions=document_regions(doc),
                            territories=curation.territories_of(doc), field_names=curation.FIELD_NAMES,
                            tags_form=curation.form_for(doc) if g.get("user") is not None else None,
                            pdfs=pdfs, similar=similar_documents(doc.id))
+
+
+def search_back_link(value: str | None) -> str | None:
+    """The search the reader came from (its query string, passed by the result's link), as a local URL."""
+    if not value or len(value) > 2000 or not value.startswith("?") or any(c in value for c in "\r\n\\"):
+        return None
+    return url_for("search.index") + value
 
 
 def pdf_links(doc: Document, original: str) -> list[str]:

@@ -70,6 +70,16 @@ class SearchState:
         req = dataclasses.replace(self.req, page=1, sort="relevance")
         return self.url(req, "search.atom", _external=external)
 
+    def document_url(self, doc_id: str) -> str:
+        """A result's link, carrying this search so that the document page leads back to it."""
+        params = self.req.to_params()
+        args = {"recherche": "?" + urlencode(params)} if params else {}
+        return url_for("search.document", doc_id=doc_id, **args)
+
+    def panorama_url(self) -> str:
+        """The panorama's pictures of this search (its words and filters, not its page or sort)."""
+        return self.url(dataclasses.replace(self.req, page=1, sort="relevance"), "panorama.panorama")
+
     def api_url(self) -> str:
         return self.url(dataclasses.replace(self.req), "api.search")
 

@@ -15,6 +15,57 @@
   if (!app || !window.fetch || !window.DOMParser || !window.history || !history.pushState) {
     return;
   }
+  var wide = window.matchMedia ? window.matchMedia("(min-width: 48.01rem)") : null;
+
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // A box that narrows a long facet list (centres, departments, QPV) as one types; the « Voir plus » part opens
+  // while a filter is typed so that every match shows.
+  function addFacetFilter(fieldset) {
+    if (fieldset.querySelector(".facet-filter")) {
+      return;
+    }
+    var id = fieldset.id + "-filtre";
+    var label = document.createElement("label");
+    label.className = "facet-filter-label";
+    label.setAttribute("for", id);
+    label.textContent = "Filtrer la liste (" + fieldset.getAttribute("data-filterable") + ")";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = id;
+    input.className = "facet-filter";
+    input.setAttribute("autocomplete", "off");
+    // Not a search parameter: keep it out of the form's submission.
+    input.setAttribute("form", "no-such-form");
+    var legend = fieldset.querySelector("legend");
+    legend.insertAdjacentElement("afterend", label);
+    label.insertAdjacentElement("afterend", input);
+    input.addEventListener("input", function () {
+      var wanted = fold(input.value.trim());
+      Array.prototype.forEach.call(fieldset.querySelectorAll(".facet-item"), function (item) {
+        item.hidden = wanted !== "" && fold(item.textContent).indexOf(wanted) === -1;
+      });
+      var more = fieldset.querySelector(".facet-more");
+      if (more && wanted !== "") {
+        more.open = true;
+      }
+    });
+  }
+
+  function enhance(filtersOpen) {
+    var filters = document.getElementById("filtres");
+    if (filters && (filtersOpen || (wide && wide.matches))) {
+      filters.open = true;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-filterable]"), addFacetFilter);
+  }
+  enhance(false);
+  if (wide && wide.addEventListener) {
+    wide.addEventListener("change", function () { enhance(false); });
+  }
+
   var pending = null;
   // The state on screen: a popstate for a fragment (the skip link, « Aller aux résultats ») changes nothing.
   var shown = window.location.pathname + window.location.search;
@@ -52,8 +103,11 @@
       if (!fresh) {
         throw new Error("no #search-app in the answer");
       }
+      var filters = document.getElementById("filtres");
+      var filtersOpen = filters && filters.open;
       app.replaceWith(fresh);
       app = fresh;
+      enhance(filtersOpen);
       document.title = doc.title;
       swapHeadLinks(doc);
       if (push) {
