@@ -49,6 +49,7 @@ class Settings:
     host_name: str = "Hébergeur à compléter"
     accessibility_status: str = "partiellement conforme"
     results_per_page: int = 10
+    oai_page_size: int = 100  # records per OAI-PMH answer before a resumption token
     session_cookie_secure: bool = False
     session_hours: int = 8
     login_rate_limit: int = 10  # failed logins per address and window

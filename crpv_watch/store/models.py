@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import false
 
 
@@ -75,6 +75,14 @@ class Document(Base):
     @property
     def searchable(self) -> bool:
         return self.status == "active"
+
+    @validates("status")
+    def _status_changed(self, _key: str, status: str) -> str:
+        # A change of status is a change of the record: OAI-PMH harvesters ask for what changed since a
+        # datestamp, and a hidden or removed document must reach them as deleted.
+        if self.status is not None and status != self.status:
+            self.updated_at = utcnow()
+        return status
 
 
 class Place(Base):

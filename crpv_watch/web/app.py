@@ -68,7 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import routes as api
     from .editors import curation
     from .editors import workspace as editors
-    from .public import feeds, pages, search  # noqa: F401  (feeds adds its routes to the search blueprint)
+    from .public import exports, feeds, oai, pages, search  # noqa: F401  (feeds, exports, oai add routes to it)
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)

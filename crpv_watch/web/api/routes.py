@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from ..public.exports import export_response
 from ..public.search import document_regions, run_search, visible_document
 from . import openapi
 
@@ -15,6 +16,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def search():
     _req, response = run_search(request.args)
     return jsonify(response.to_json())
+
+
+@bp.route("/export")
+def export():
+    # The search page's exports for scripts: ``format`` is csv, ris or json (CSL-JSON).
+    return export_response(request.args.get("format"), request.args)
 
 
 @bp.route("/facets")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
 from ...search.types import SearchHit, SearchRequest, SearchResponse
 from ...store import repo
 from ...store.models import Document, QueryLog
-from ..filters import services
+from ..filters import label, services
+from . import citations
 from .search_state import SearchState, dom_id, page_facets
 
 __all__ = ["SearchState", "bp", "run_search", "visible_document"]
@@ -112,7 +113,8 @@ def document(doc_id: str):
                            original=original, other_places=others, regions=document_regions(doc),
                            territories=curation.territories_of(doc), field_names=curation.FIELD_NAMES,
                            tags_form=curation.form_for(doc) if g.get("user") is not None else None,
-                           pdfs=pdfs, similar=similar_documents(doc.id))
+                           pdfs=pdfs, similar=similar_documents(doc.id),
+                           citation_meta=citations.meta_tags(citation_of(doc)))
 
 
 def pdf_links(doc: Document, original: str) -> list[str]:
@@ -120,6 +122,21 @@ def pdf_links(doc: Document, original: str) -> list[str]:
     urls = [original] if doc.content_type == "application/pdf" else []
     urls += [p.url for p in doc.places if p.url not in urls and p.url.lower().split("?")[0].endswith(".pdf")]
     return urls
+
+
+def citation_of(doc: Document) -> citations.Citation:
+    """The reference of a stored document (places and themes loaded), for exports and the page's meta tags."""
+    original = doc.places[0].url if doc.places else doc.canonical_url
+    pdfs = pdf_links(doc, original)
+    return citations.Citation(
+        id=doc.id, title=doc.title or "Document sans titre",
+        page_url=services().settings.base_url.rstrip("/") + url_for("search.document", doc_id=doc.id),
+        url=original, publisher=label(doc.source_id, "centre") or doc.source_id, doctype=doc.doctype,
+        doctype_label=label(doc.doctype, "type"), authors=citations.split_authors(doc.author),
+        published=doc.published, accessed=doc.first_seen_at.date() if doc.first_seen_at else None,
+        abstract=doc.summary or "", keywords=[label(t.theme_id, "theme") for t in doc.themes],
+        language=doc.language or "", pdf_url=pdfs[0] if pdfs else "",
+        is_pdf=doc.content_type == "application/pdf")
 
 
 def similar_documents(doc_id: str, limit: int = SIMILAR_COUNT) -> list[SearchHit]:
