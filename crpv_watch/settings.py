@@ -38,6 +38,8 @@ class Settings:
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     themes_path: Path = PACKAGE_DATA / "themes.yaml"
     doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
+    # An editors' file of dc:subject → themes and dc:type → types for OAI-PMH sources, added to the packaged one.
+    oai_alignment_path: Path | None = None
 
     # Web
     base_url: str = "http://127.0.0.1:5000"

@@ -50,14 +50,15 @@ class HubDiscovery:
 
     def _discover(self) -> None:
         feeds = list(self.source.feeds)
-        if not feeds and not self.source.start_urls:
+        harvested = bool(getattr(self.source, "oai_pmh", None))  # a catalogue: its records are the documents
+        if not feeds and not self.source.start_urls and not harvested:
             feeds = self._autodiscover()
         for feed_url in feeds:
             self._discover_feed(feed_url)
         for start in self.source.start_urls:
             self._discover_listing(start)
         # Sitemaps: opted in, or the last resort of a source with nothing else (see crawl/sitemaps.py).
-        if getattr(self.source, "sitemaps", False) or not (feeds or self.source.start_urls):
+        if getattr(self.source, "sitemaps", False) or not (feeds or self.source.start_urls or harvested):
             self._discover_sitemaps()
 
     def _discover_sitemaps(self) -> None:

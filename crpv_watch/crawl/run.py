@@ -25,6 +25,7 @@ from . import discover, parse_html, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher
 from .hubs import Candidate, HubDiscovery
+from .oai_source import OaiHarvesting
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, str, dict], None]  # (source_id, event, data)
@@ -78,6 +79,9 @@ class CrawlRunner:
         from ..tagging.tagger import Tagger
 
         self.tagger = Tagger(services.vocabulary)
+        from ..tagging.dc_alignment import Alignment
+
+        self.alignment = Alignment.load(services.vocabulary, self.settings.oai_alignment_path)
 
     def run(self, source_ids: list[str] | None = None) -> CrawlReport:
         sources = self._select(source_ids)
@@ -143,7 +147,7 @@ def interrupted_runs(session) -> int:
     return count
 
 
-class SourceCrawl(HubDiscovery):
+class SourceCrawl(HubDiscovery, OaiHarvesting):
     """One source: discover candidates from its hubs, then take each through the stages."""
 
     PROGRESS_EVERY = 1.0  # seconds between progress writes to the database
@@ -209,6 +213,8 @@ class SourceCrawl(HubDiscovery):
                 self._finish()
                 return self.report
             self._discover()
+            if getattr(self.source, "oai_pmh", None):
+                self._harvest_oai()
             while self.queue:
                 candidate = self.queue.pop(0)
                 try:

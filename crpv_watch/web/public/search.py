@@ -104,7 +104,7 @@ def document_regions(doc: Document) -> list[str]:
 def document(doc_id: str):
     doc = visible_document(doc_id)
     paragraphs, truncated = preview_paragraphs(doc.text)
-    original = doc.places[0].url if doc.places else doc.canonical_url
+    original = original_url(doc)
     others = [p for p in doc.places if p.url != original]
     pdfs = pdf_links(doc, original)
     from ..editors import curation
@@ -117,6 +117,13 @@ def document(doc_id: str):
                            citation_meta=citations.meta_tags(citation_of(doc)))
 
 
+def original_url(doc: Document) -> str:
+    """Where a reader finds the document: its first place, or for a catalogue record (OAI-PMH) the document the
+    record links to rather than the record's XML."""
+    linked = ((doc.meta or {}).get("oai") or {}).get("links") or []
+    return linked[0] if linked else (doc.places[0].url if doc.places else doc.canonical_url)
+
+
 def pdf_links(doc: Document, original: str) -> list[str]:
     """The PDF versions of the document: itself when it is one, and any place that serves a PDF."""
     urls = [original] if doc.content_type == "application/pdf" else []
@@ -126,7 +133,7 @@ def pdf_links(doc: Document, original: str) -> list[str]:
 
 def citation_of(doc: Document) -> citations.Citation:
     """The reference of a stored document (places and themes loaded), for exports and the page's meta tags."""
-    original = doc.places[0].url if doc.places else doc.canonical_url
+    original = original_url(doc)
     pdfs = pdf_links(doc, original)
     return citations.Citation(
         id=doc.id, title=doc.title or "Document sans titre",
