@@ -93,6 +93,11 @@ def _register_blueprints(app: Flask) -> None:
     subscriptions.register(app)
     from .editors import queries as editors_queries  # noqa: E402  (/editeurs/requetes: queries with zero or few results)
     app.register_blueprint(editors_queries.bp)
+    from .editors import dossiers as editors_dossiers
+    from .public import dossiers
+
+    app.register_blueprint(dossiers.bp)  # /dossiers: published « dossiers documentaires »
+    app.register_blueprint(editors_dossiers.bp)
 
 
 def _static_url(filename: str) -> str:

@@ -108,13 +108,15 @@ def document(doc_id: str):
     others = [p for p in doc.places if p.url != original]
     pdfs = pdf_links(doc, original)
     from ..editors import curation
+    from ..editors.dossiers import dossiers_for_document_page
 
     return render_template("search/document.html", doc=doc, paragraphs=paragraphs, truncated=truncated,
                            original=original, other_places=others, regions=document_regions(doc),
                            territories=curation.territories_of(doc), field_names=curation.FIELD_NAMES,
                            tags_form=curation.form_for(doc) if g.get("user") is not None else None,
                            pdfs=pdfs, similar=similar_documents(doc.id),
-                           citation_meta=citations.meta_tags(citation_of(doc)))
+                           citation_meta=citations.meta_tags(citation_of(doc)),
+                           dossier_choices=dossiers_for_document_page() if g.get("user") is not None else None)
 
 
 def original_url(doc: Document) -> str:
