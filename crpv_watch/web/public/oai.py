@@ -261,9 +261,8 @@ def list_records(root: ET.Element, args: dict[str, str], verb: str) -> None:
     with services().db.session() as db:
         docs = store.records_page(db, since, until, set_spec, after, size + 1)
         total = store.count_records(db, since, until, set_spec)
-        if not docs:
-            if after is None:
-                raise OaiError("noRecordsMatch", "Aucun enregistrement ne correspond à cette demande.")
+        if not docs and after is None:
+            raise OaiError("noRecordsMatch", "Aucun enregistrement ne correspond à cette demande.")
         element = _sub(root, verb)
         for doc in docs[:size]:
             if verb == "ListIdentifiers":
