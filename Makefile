@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install install-test browser lint clean bench
+.PHONY: run test install install-test browser postgres lint clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,18 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the accessibility tests will be skipped (failed under CI=true)" >&2; fi
 
-## make test: lint, then the whole suite (browser tests included: Chromium is installed if missing)
-test: install-test browser node_modules/axe-core/axe.min.js
+## make test: lint, the whole suite on SQLite (browser tests included: Chromium is installed if missing), then the
+## database tests again on a throwaway PostgreSQL cluster (PostgreSQL is installed if missing)
+test: install-test browser postgres node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check crpv_watch tests bench
 	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --database=postgresql -m database --durations=10 $(PYTEST_ARGS)
 
 browser:
 	@bash scripts/ensure-browser.sh
+
+postgres:
+	@bash scripts/ensure-postgres.sh
 
 bench: install-test
 	$(PY) bench/crawl.py

@@ -1,6 +1,7 @@
 """Search speed: ours through the Flask app, against naive Whoosh, SQLite FTS5 and tantivy (docs/PERFORMANCE.md).
 
-    .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200] [--engines ours,naive,fts5,tantivy]
+    .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200]
+                                     [--engines ours,postgresql,naive,fts5,tantivy] [--postgres-url URL]
                                      [--keep DIR]  (build once in DIR, reuse the corpus spec and indexes later)
 
 Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
@@ -11,6 +12,9 @@ query process's own): ours through ``create_app(settings, services)``'s test cli
   browse  empty q with facet selections (counts + newest 10)
 and, inside the same process, the parts: ``plain`` (parse + top 10, no counts), ``counts`` (top 10 + total + all
 counts, snippets from summaries), ``highlights`` (snippets of the top 10 from the store's text), ``mlt``.
+``postgresql`` is the same app with ``search_backend = "postgresql"``: store and search index in one PostgreSQL
+database (``--postgres-url`` names a server the bench may create databases on, reused with ``--keep``; without
+it a throwaway cluster is started, tests/pg_cluster.py, and its indexes are built again on every run).
 """
 
 from __future__ import annotations
@@ -90,23 +94,24 @@ def filters_for(corpus, count: int, seed: int = 7) -> list[dict[str, list[str]]]
     return out
 
 
-def _services(data_dir: Path, centres: dict[str, list[str]]):
+def _services(data_dir: Path, centres: dict[str, list[str]], database_url: str | None = None):
     from crpv_watch.services import Services
     from crpv_watch.settings import Settings
 
-    settings = Settings(data_dir=data_dir, secret_key="bench")
+    backend = {"search_backend": "postgresql", "database_url": database_url} if database_url else {}
+    settings = Settings(data_dir=data_dir, secret_key="bench", **backend)
     services = Services(settings)
     # The generated centres are not in sources.yaml: the indexer (regions) and the labels read these.
     services.__dict__["sources"] = [SimpleNamespace(id=c, region=r, name=c.upper()) for c, r in centres.items()]
     return services
 
 
-def build_ours(corpus, data_dir: Path) -> dict:
+def build_ours(corpus, data_dir: Path, database_url: str | None = None) -> dict:
     from search_corpus import fill_store
 
     from crpv_watch.indexing.writer import Indexer
 
-    services = _services(data_dir, corpus.centres)
+    services = _services(data_dir, corpus.centres, database_url)
     t = time.perf_counter()
     fill_store(services, corpus.docs)
     stored = time.perf_counter() - t
@@ -114,21 +119,22 @@ def build_ours(corpus, data_dir: Path) -> dict:
     count = Indexer(services).rebuild()
     took, cpu = time.perf_counter() - t, time.process_time() - cpu
     size = sum(f.stat().st_size for f in services.settings.index_dir.rglob("*") if f.is_file())
+    if database_url:
+        with services.db.engine.connect() as conn:
+            size = conn.exec_driver_sql("SELECT pg_total_relation_size('search_documents') "
+                                        "+ pg_total_relation_size('search_words')").scalar_one()
     services.close()
     return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1),
             "docs_per_cpu_s": round(count / cpu, 1), "loadavg_after": os.getloadavg()[0],
             "store_fill_s": round(stored, 1), "index_mb": round(size / 2**20, 1)}
 
 
-def child_ours(data_dir: Path, spec: dict) -> dict:
+def child_ours(data_dir: Path, spec: dict, database_url: str | None = None) -> dict:
     from crpv_watch.search.hits import build_hits
-    from crpv_watch.search.matching import has_phrase, matching_docs, scoring_query
-    from crpv_watch.search.query import parse
-    from crpv_watch.search.topk import top_docs
     from crpv_watch.search.types import SearchRequest
     from crpv_watch.web.app import create_app
 
-    services = _services(data_dir, spec["centres"])
+    services = _services(data_dir, spec["centres"], database_url)
     app = create_app(services.settings, services)
     client = app.test_client()
     engine = services.engine
@@ -137,21 +143,7 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
     first = time.perf_counter() - t
     clock = Clock()
     text_for = engine.text_for
-
-    def plain(q):
-        with engine._read_lock:
-            searcher = engine._current()
-            parsed = parse(q, searcher.schema, context=engine._query_context(engine._facet_data(searcher)))
-            if parsed is None:
-                top = []
-            elif has_phrase(parsed):  # the engine's route: phrase documents as a filter, ranked by the words
-                data = engine._facet_data(searcher)
-                cache = engine._score_data(searcher)
-                allow = set(matching_docs(searcher, parsed, data.all_docs, cache))
-                top = top_docs(searcher, scoring_query(parsed), 10, allow, cache) if allow else []
-            else:  # the engine's scoring (search/topk.py: Whoosh's matcher tree a posting list at a time)
-                top = top_docs(searcher, parsed, 10, None, engine._score_data(searcher))
-            return parsed, [(searcher.stored_fields(docnum), score) for score, docnum in top]
+    plain, cold = _pg_parts(engine) if database_url else _whoosh_parts(engine)
 
     def counts(q):
         engine.text_for = None  # snippets from the stored summaries: the counts and the total, not the store
@@ -163,12 +155,6 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
     def get(params):
         response = client.get("/api/search", query_string=params)
         assert response.status_code == 200, response.status_code
-
-    def cold():
-        """Each part starts without the decoded posting lists the previous part of the same query left in the
-        engine's per-generation cache (search/topk.py): every measure is a first search of its words."""
-        with engine._read_lock:
-            engine._score_data(engine._current()).drop_postings()
 
     for q in spec["queries"]:
         cold()
@@ -183,6 +169,57 @@ def child_ours(data_dir: Path, spec: dict) -> dict:
     for doc_id in spec["mlt_ids"]:
         clock.time("mlt", engine.more_like_this, doc_id)
     return {"first_request_ms": round(first * 1000, 1), "rss_mb": peak_rss_mb(), **clock.report()}
+
+
+def _whoosh_parts(engine):
+    """``plain`` (parse + top 10 by the engine's own route, no counts) and ``cold`` for the Whoosh engine."""
+    from crpv_watch.search.matching import has_phrase, matching_docs, scoring_query
+    from crpv_watch.search.query import parse
+    from crpv_watch.search.topk import top_docs
+
+    def plain(q):
+        with engine._read_lock:
+            searcher = engine._current()
+            data = engine._facet_data(searcher)
+            parsed = parse(q, searcher.schema, context=engine._query_context(data, searcher))
+            if parsed is None:
+                top = []
+            elif has_phrase(parsed):  # the engine's route: phrase documents as a filter, ranked by the words
+                data = engine._facet_data(searcher)
+                cache = engine._score_data(searcher)
+                allow = set(matching_docs(searcher, parsed, data.all_docs, cache))
+                top = top_docs(searcher, scoring_query(parsed), 10, allow, cache) if allow else []
+            else:  # the engine's scoring (search/topk.py: Whoosh's matcher tree a posting list at a time)
+                top = top_docs(searcher, parsed, 10, None, engine._score_data(searcher))
+            return parsed, [(searcher.stored_fields(docnum), score) for score, docnum in top]
+
+    def cold():
+        """Each part starts without the decoded posting lists the previous part of the same query left in the
+        engine's per-generation cache (search/topk.py): every measure is a first search of its words."""
+        with engine._read_lock:
+            engine._score_data(engine._current()).drop_postings()
+
+    return plain, cold
+
+
+def _pg_parts(engine):
+    """``plain`` (parse + the ``@@`` condition + top 10 by ``ts_rank``, no counts) for the PostgreSQL engine;
+    nothing to make cold (PostgreSQL's buffers are the server's)."""
+    from crpv_watch.search import pg_terms
+    from crpv_watch.search.query import parse
+    from crpv_watch.store import fulltext
+
+    def plain(q):
+        with engine._read.connect() as conn:
+            parsed = parse(q, engine.schema, context=engine._context(conn))
+            if parsed is None:
+                return parsed, []
+            clause = fulltext.where(engine._condition(conn, parsed, q), None, {})
+            rows = fulltext.ranked_ids(conn, clause, pg_terms.rank_query(parsed), None, 10)
+            fields = fulltext.stored(conn, [r[0] for r in rows])
+        return parsed, [(fields[r[0]], r[1]) for r in rows if r[0] in fields]
+
+    return plain, lambda: None
 
 
 def child_other(kind: str, path: Path, spec: dict) -> dict:
@@ -213,12 +250,26 @@ def build_other(kind: str, corpus, path: Path) -> dict:
     return {"docs": len(corpus.docs), "index_s": round(took, 1), "docs_per_s": round(len(corpus.docs) / took, 1)}
 
 
-def run_child(kind: str, path: Path, spec_path: Path, timeout: float) -> dict:
+def run_child(kind: str, path: Path, spec_path: Path, timeout: float, database_url: str | None = None) -> dict:
     cmd = [sys.executable, __file__, "--child", kind, str(path), str(spec_path)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, "BENCH_DATABASE_URL": database_url} if database_url else None
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if done.returncode:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_database(server_url: str, size: int, fresh: bool) -> str:
+    """The URL of the bench's database for ``size`` on the server (dropped and created again when ``fresh``)."""
+    import psycopg
+
+    name = f"crpv_bench_{size}"
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
+    if fresh:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def machine() -> dict:
@@ -239,13 +290,19 @@ def main() -> None:
     parser.add_argument("--keep", default=None, metavar="DIR",
                         help="build the corpora and indexes in DIR once and reuse them on later runs (the spec and "
                              "every engine's index are kept; delete DIR after a change to the indexing code)")
+    parser.add_argument("--postgres-url", default=None,
+                        help="a PostgreSQL server the bench may create databases on (postgresql+psycopg://user@host:port/"
+                             "postgres); default: a throwaway cluster for this run")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
     args = parser.parse_args()
     if args.child:
         kind, path, spec = args.child
         spec = json.loads(Path(spec).read_text(encoding="utf-8"))
-        result = child_ours(Path(path), spec) if kind == "ours" else child_other(kind, Path(path), spec)
+        if kind in ("ours", "postgresql"):
+            result = child_ours(Path(path), spec, os.environ.get("BENCH_DATABASE_URL") if kind == "postgresql" else None)
+        else:
+            result = child_other(kind, Path(path), spec)
         print(json.dumps(result))
         return
 
@@ -260,6 +317,13 @@ def main() -> None:
         except ImportError:
             print("tantivy not installed (pip install tantivy): skipped", flush=True)
             engines.remove("tantivy")
+    server = None
+    if "postgresql" in engines and not args.postgres_url:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pg_cluster import PgCluster
+
+        server = PgCluster().start()
+        args.postgres_url = server.url()
     report = {"machine": machine(), "runs": []}
     print(json.dumps(report["machine"]), flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
@@ -289,21 +353,28 @@ def main() -> None:
             for kind in engines:
                 path = base / f"{kind}-{size}"
                 built_path = base / f"{kind}-{size}.built.json"
+                database_url = bench_database(args.postgres_url, size, fresh=not (args.keep and built_path.exists()
+                                                                                  and server is None)) \
+                    if kind == "postgresql" else None
+                if kind == "postgresql" and server is not None:
+                    built_path = base / "unused"
                 try:
                     if args.keep and built_path.exists():
                         built = {**json.loads(built_path.read_text(encoding="utf-8")), "reused": True}
                     else:
-                        built = build_ours(corpus_of(), path) if kind == "ours" \
+                        built = build_ours(corpus_of(), path, database_url) if kind in ("ours", "postgresql") \
                             else build_other(kind, corpus_of(), path)
                         if args.keep:
                             built_path.write_text(json.dumps(built), encoding="utf-8")
-                    measured = run_child(kind, path, spec_path, args.timeout)
+                    measured = run_child(kind, path, spec_path, args.timeout, database_url)
                 except Exception as exc:  # one engine failing must not lose the others' figures
                     built, measured = {"error": repr(exc)}, {}
                 run["engines"][kind] = {**built, **measured}
                 print(f"{kind}: {json.dumps(run['engines'][kind])}", flush=True)
             report["runs"].append(run)
             del corpus
+    if server is not None:
+        server.stop()
     print("\n" + json.dumps(report))
 
 

@@ -83,6 +83,8 @@ class ParsedPage:
     links: list[Link] = field(default_factory=list)
     feed_links: list[str] = field(default_factory=list)  # <link rel=alternate type=application/rss+xml>
     next_page: str | None = None  # pagination
+    # The lxml tree parse_html built, with its chrome verdicts (crawl/html_tree.PageTree): extraction reuses it.
+    tree: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

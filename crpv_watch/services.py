@@ -104,8 +104,13 @@ class Services:
             with self.db.session() as session:
                 return repo.texts(session, ids)
 
-        return SearchEngine(self.settings.index_dir, labels=self.label, text_for=text_for,
-                            synonyms=Synonyms.from_vocabulary(self.vocabulary))
+        synonyms = Synonyms.from_vocabulary(self.vocabulary)
+        if self.settings.search_backend == "postgresql":
+            from .search.pg_engine import PgSearchEngine
+
+            return PgSearchEngine(self.db.engine, labels=self.label, text_for=text_for, synonyms=synonyms,
+                                  read_database=self.settings.database_read_url)
+        return SearchEngine(self.settings.index_dir, labels=self.label, text_for=text_for, synonyms=synonyms)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

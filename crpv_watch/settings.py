@@ -9,6 +9,8 @@ never in ``sources.yaml``; ``Settings.redacted()`` is what may be logged.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import logging
 import os
 import secrets
 import tomllib
@@ -22,7 +24,13 @@ TEMPLATES_DIR = next((d for d in (Path(__file__).resolve().parent / "templates",
                       if d.is_dir()), PROJECT_ROOT / "templates")
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 ENV_PREFIX = "CRPV_WATCH_"
-SECRET_FIELDS = {"secret_key", "mail_url", "database_url"}
+SEARCH_BACKENDS = ("whoosh", "postgresql")
+SECRET_FIELDS = {"secret_key", "mail_url", "database_url", "database_read_url"}
+# CRPV_WATCH_… variables that are not settings fields but are read elsewhere (the config file's path, command
+# options, the demo's fonts, the tests' resources).
+OTHER_ENV = {"CONFIG", "NEW_PASSWORD", "EDITOR", "DEJAVU_DIR", "SHARED", "CHROMIUM"}
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -35,6 +43,9 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "var"
     index_dir: Path | None = None  # default: PROJECT_ROOT/index when data_dir is the default, else data_dir/index
     database_url: str | None = None  # default: sqlite:///<data_dir>/crpv-watch.db
+    # Read-only web nodes may search a replica; writes (and everything else) use database_url. Default: the same.
+    database_read_url: str | None = None
+    search_backend: str = "whoosh"  # "whoosh" (embedded, index_dir) or "postgresql" (in database_url's tables)
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     themes_path: Path = PACKAGE_DATA / "themes.yaml"
     doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
@@ -52,10 +63,13 @@ class Settings:
     accessibility_status: str = "partiellement conforme"
     results_per_page: int = 10
     oai_page_size: int = 100  # records per OAI-PMH answer before a resumption token
-    session_cookie_secure: bool = False
+    session_cookie_secure: bool | None = None  # default: on when base_url is https
     session_hours: int = 8
     login_rate_limit: int = 10  # failed logins per address and window
     login_rate_window: int = 900  # seconds
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For / -Proto are believed; the
+    # rate limits then count per visitor instead of per proxy. Empty: the headers are ignored. See OPERATIONS.md.
+    trusted_proxies: str = ""
 
     # Crawl
     user_agent: str = "crpv-watch/0.1 (+https://github.com/crpv-watch/crpv-watch; veille des CRPV)"
@@ -67,6 +81,8 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0
+    source_time_budget: float = 1800.0  # seconds one source's crawl may take in all; then it stops and says so
+    crawl_pool_size: int = 2  # scheduled crawls started at once by the worker (they then queue for the writer)
     max_html_bytes: int = 5_000_000
     max_pdf_bytes: int = 50_000_000
     max_redirects: int = 5
@@ -74,6 +90,9 @@ class Settings:
     max_depth: int = 3
     crawl_concurrency: int = 4  # hosts crawled in parallel
     max_crawl_delay: float = 60.0  # a robots.txt Crawl-delay beyond this postpones the source's crawl
+    # Several web nodes (PostgreSQL): a node with a name keeps its own search index in its data directory, fed
+    # from its own entries of the database's index queue; "" is the install's main index, written by the worker.
+    node_name: str = ""
     writer_lock_timeout: float = 60.0  # seconds a second writing process (crawl, purge…) waits before failing
     pdf_timeout: float = 60.0
     pdf_memory_mb: int = 1024
@@ -109,6 +128,19 @@ class Settings:
             self.database_url = f"sqlite:///{self.data_dir / 'crpv-watch.db'}"
         if not self.mail_url:
             self.mail_url = f"maildir://{self.data_dir / 'mail'}"
+        for item in self.trusted_proxies.replace(",", " ").split():  # a typo must stop the start, not be ignored
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise SettingsError(f"trusted_proxies: {item!r} is not an IP address or network") from None
+        if self.search_backend not in SEARCH_BACKENDS:
+            raise SettingsError(f"search_backend: {self.search_backend!r} is not one of {', '.join(SEARCH_BACKENDS)}")
+        if self.search_backend == "postgresql" and not self.database_url.startswith("postgresql"):
+            raise SettingsError("search_backend = \"postgresql\" needs a PostgreSQL database_url")
+        if self.search_backend == "postgresql" and self.node_name:
+            # Every node reads the index in the database: a node's own index would only be written, never read.
+            raise SettingsError("node_name names a web node's own Whoosh index: leave it empty with "
+                                "search_backend = \"postgresql\"")
 
     @property
     def secret(self) -> str:
@@ -124,6 +156,13 @@ class Settings:
             key_file.write_text(self.secret_key)
             key_file.chmod(0o600)
         return self.secret_key
+
+    @property
+    def cookies_secure(self) -> bool:
+        """The session cookie's Secure flag: as set, else on exactly when the site is served over https."""
+        if self.session_cookie_secure is None:
+            return self.base_url.lower().startswith("https://")
+        return bool(self.session_cookie_secure)
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,26 +181,49 @@ class Settings:
     @classmethod
     def load(cls, config_file: str | os.PathLike | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if env is None else env
+        names = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
         config_file = config_file or env.get(ENV_PREFIX + "CONFIG")
         if config_file:
-            path = Path(config_file)
-            try:
-                with path.open("rb") as fh:
-                    data = tomllib.load(fh)
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise SettingsError(f"{path}: {exc}") from exc
-            values.update(data.get("crpv_watch", data))
-        names = {f.name: f for f in fields(cls)}
+            values.update(_read_config(Path(config_file), names))
         for name in names:
             key = ENV_PREFIX + name.upper()
             if key in env:
                 values[name] = env[key]
+        unknown_env = unknown_variables(env, names)
+        if unknown_env:  # a typo must not silently leave the default in force
+            log.warning("variable(s) d'environnement inconnue(s), ignorée(s) : %s", ", ".join(unknown_env))
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - set(names)
         if unknown:
-            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            raise SettingsError(f"paramètre(s) inconnu(s) : {', '.join(sorted(unknown))}")
         return cls(**{k: _coerce(names[k], v) for k, v in values.items()})
+
+
+def unknown_variables(env: dict[str, str], names: dict[str, Any]) -> list[str]:
+    """The ``CRPV_WATCH_…`` variables that name neither a setting nor one of the other known variables."""
+    known = {ENV_PREFIX + n.upper() for n in names} | {ENV_PREFIX + n for n in OTHER_ENV}
+    return sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in known)
+
+
+def _read_config(path: Path, names: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a TOML file: top-level keys, or the ``[crpv_watch]`` table. Any other key is an error."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise SettingsError(f"{path} : fichier de configuration illisible ({exc.strerror or exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} : TOML invalide ({exc})") from exc
+    values = data.get("crpv_watch", data) if isinstance(data.get("crpv_watch"), dict) else data
+    unknown = sorted(set(values) - set(names)) + sorted(set(data) - {"crpv_watch"} if values is not data else [])
+    if unknown:
+        keys = ", ".join(f"« {k} »" for k in unknown)
+        raise SettingsError(f"{path} : clé(s) inconnue(s) {keys} (voir la liste des paramètres dans le README)")
+    return dict(values)
+
+
+_KIND_FR = {"int": "nombre entier", "float": "nombre", "bool": "booléen"}
 
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
@@ -169,14 +231,14 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        if kind == "bool":
+        if kind.startswith("bool"):
             return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
         if kind == "int":
             return int(value)
         if kind == "float":
             return float(value)
     except ValueError as exc:
-        raise SettingsError(f"setting {f.name}: {value!r} is not a valid {kind}") from exc
+        raise SettingsError(f"paramètre {f.name} : {value!r} n'est pas un {_KIND_FR.get(kind, kind)} valide") from exc
     if kind.startswith("Path"):
         return Path(value)
     return value

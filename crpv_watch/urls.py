@@ -57,6 +57,11 @@ def unsubscribe(token: str) -> str:
     return f"{SUBSCRIBE}/desinscription/{token}"
 
 
+def preview_placeholder() -> str:
+    """The inert link editors' previews show instead of a subscriber's manage and unsubscribe links."""
+    return f"{SUBSCRIBE}/lien-d-apercu"
+
+
 def absolute(base_url: str, path: str) -> str:
     """``path`` on the site at ``base_url`` (the settings' public address), for mails and feeds."""
     return base_url.rstrip("/") + path

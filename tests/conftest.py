@@ -1,4 +1,8 @@
-"""Shared fixtures: settings in a temporary data directory, the ../shared corpora, and the browser."""
+"""Shared fixtures: settings in a temporary data directory, the ../shared corpora, the browser, and the database.
+
+``pytest --database=postgresql`` runs the tests marked ``database`` against a throwaway PostgreSQL cluster
+(tests/pg_cluster.py) instead of SQLite: every ``fast_settings`` then points at a fresh PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +27,78 @@ def shared_dir() -> Path:
     return SHARED_DIR
 
 
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="Database of the tests' settings (PostgreSQL: a throwaway cluster, see tests/pg_cluster.py)")
+
+
+def pytest_configure(config):
+    global _DATABASE
+    _DATABASE = config.getoption("--database")
+
+
+def pytest_unconfigure(config):
+    if _PG is not None:
+        _PG.stop()
+
+
+_DATABASE = "sqlite"
+_PG = None  # the session's PostgreSQL cluster, started on first use
+
+
+def postgres_cluster():
+    """The session's throwaway PostgreSQL cluster; a skip with the reason when there is none (a failure in CI)."""
+    global _PG
+    from pg_cluster import PgCluster, PostgresUnavailable
+
+    if _PG is None:
+        try:
+            _PG = PgCluster().start()
+        except PostgresUnavailable as exc:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI=true: {exc}")
+            pytest.skip(str(exc))
+    return _PG
+
+
+_TEST_DATABASES: dict[Path, str] = {}  # data directory -> its PostgreSQL database, for the current test
+
+
+def database_url_for_test(data_dir: Path) -> str | None:
+    """Under --database=postgresql, the PostgreSQL database standing for ``data_dir``'s SQLite file (the first
+    data directory of a test gets the one in the environment); None (SQLite in the data dir) otherwise."""
+    if _DATABASE != "postgresql":
+        return None
+    if data_dir not in _TEST_DATABASES:
+        env_url = os.environ.get("CRPV_WATCH_DATABASE_URL")
+        claimed = env_url and env_url in _TEST_DATABASES.values()
+        _TEST_DATABASES[data_dir] = env_url if env_url and not claimed else postgres_cluster().create_database()
+    return _TEST_DATABASES[data_dir]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_database(request, monkeypatch):
+    """Under --database=postgresql, a fresh database per test, also in the environment: the commands a test runs
+    (CliRunner, subprocesses) then use the database its services use."""
+    _TEST_DATABASES.clear()
+    if _DATABASE == "postgresql" and request.node.get_closest_marker("database"):
+        monkeypatch.setenv("CRPV_WATCH_DATABASE_URL", postgres_cluster().create_database())
+
+
+@pytest.fixture
+def postgres():
+    """The session's PostgreSQL cluster, whatever --database says (tests that need PostgreSQL itself)."""
+    return postgres_cluster()
+
+
 def fast_settings(tmp_path: Path, **overrides) -> Settings:
     """Settings for tests: a private data directory and politeness delays turned down."""
     values = dict(data_dir=tmp_path / "data", crawl_delay=0.0, retry_base_delay=0.0, retry_after_cap=2.0,
                   connect_timeout=3.0, read_timeout=5.0, total_timeout=20.0, secret_key="test-secret",
                   pdf_timeout=20.0)
     values.update(overrides)
+    if "database_url" not in overrides:
+        values["database_url"] = database_url_for_test(Path(values["data_dir"]))
     return Settings(**values)
 
 

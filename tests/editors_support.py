@@ -27,7 +27,7 @@ sources:
       - "http://127.0.0.1:9/feed/"   # inferred
     schedule: daily
     enabled: true
-    allow_private_network: true
+    private_hosts: [127.0.0.1]
 """
 
 
@@ -143,4 +143,4 @@ class CentreSite:
     def sources_yaml(self, source_id: str = "centre-demo") -> str:
         return (f"sources:\n  - id: {source_id}\n    name: \"Centre de démonstration\"  # loopback\n"
                 f"    homepage: \"{self.base}/\"\n    region: \"84\"\n    feeds:\n      - \"{self.base}/feed/\"\n"
-                f"    schedule: daily\n    enabled: true\n    allow_private_network: true\n")
+                f"    schedule: daily\n    enabled: true\n    private_hosts: [127.0.0.1]\n")

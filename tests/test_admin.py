@@ -10,6 +10,8 @@ from editors_support import ADMIN, EDITOR, login, make_app, make_services, post
 from crpv_watch.store import audit, users
 from crpv_watch.store.models import AuditLog
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def svc(tmp_path):

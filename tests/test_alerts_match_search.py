@@ -147,13 +147,14 @@ def world(tmp_path_factory):
 
 
 def api_ids(client, params: dict) -> set[str]:
-    found, page = set(), 1
+    """The documents the search ranks first: those with every word (``complete``; partial matches follow them)."""
+    ranked, page = [], 1
     while True:
         data = client.get("/api/search?" + urlencode(pairs(params) + [("page", str(page))])).get_json()
-        assert data.get("notice") is None, f"{params}: the search fell back to any word"
-        found |= {r["id"] for r in data["results"]}
+        ranked += [r["id"] for r in data["results"]]
         if page >= data["pages"]:
-            return found
+            complete = data["total"] if data["complete"] is None else data["complete"]
+            return set(ranked[:complete])
         page += 1
 
 

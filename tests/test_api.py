@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from test_web_search import CORPUS, doc_id
 
 from crpv_watch.search.types import FACETS
 from crpv_watch.store.models import QueryLog
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 
 def test_facets_endpoint_matches_search(client, services):

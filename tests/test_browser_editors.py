@@ -63,7 +63,7 @@ def test_editor_workflow(page, live):
     page.get_by_label("Nom du centre ou du site").fill("Centre <b>navigateur</b>")
     page.get_by_label("Page d'accueil").fill(f"{site.base}/")
     page.get_by_label("Flux RSS ou Atom").fill(f"{site.base}/feed/")
-    page.get_by_label("Autoriser les adresses du réseau privé").check()
+    page.get_by_label("Hôtes du réseau privé autorisés").fill("127.0.0.1")
     page.get_by_role("button", name="Tester").click()
     report = page.locator(".tester-report")
     assert "2 documents candidats" in report.inner_text()

@@ -19,7 +19,7 @@ def server():
 
 
 def source(server, **kw) -> Source:
-    return Source(id=kw.pop("id", "mini"), name="Mini", homepage=server.url("/"), allow_private_network=True, **kw)
+    return Source(id=kw.pop("id", "mini"), name="Mini", homepage=server.url("/"), private_hosts=["127.0.0.1"], **kw)
 
 
 def run(runner):
@@ -56,7 +56,7 @@ def test_sitemaps_from_robots_index_gzip_scope_and_lastmod(tmp_path):
         site.sitemap("/sitemap_index.xml", [("/sitemap-posts.xml.gz", "2024-06-01"), ("/sitemap-pages.xml", "")],
                      index=True)
         posts = [("/a", "2024-05-01"), ("/b", ""), ("/tag/quartiers/", "2024-05-01"), ("/private/c", ""),
-                 ("/exclu/d", ""), ("http://127.0.0.9:9/ailleurs", "2024-05-01"), ("/rapport.docx", "")]
+                 ("/exclu/d", ""), ("http://127.0.0.9:9/ailleurs", "2024-05-01"), ("/rapport.xlsx", "")]
         site.sitemap("/sitemap-posts.xml.gz", posts, gz=True)
         site.sitemap("/sitemap-pages.xml", [("/", "2024-01-01"), ("/pdf/guide.pdf", "2024-04-01T10:00:00+02:00")])
         site.page("/", listing([]))  # no feed to autodiscover
@@ -69,7 +69,7 @@ def test_sitemaps_from_robots_index_gzip_scope_and_lastmod(tmp_path):
             assert t["new"] == 3 and not t["errors"], report.to_json()
             # robots-disallowed and unsupported URLs are skipped; off-host, tag and excluded ones never candidates
             assert t["skipped_reasons"] == {"robots": 1, "unsupported type": 1}
-            assert not server.requests_for("/rapport.docx") and not server.requests_for("/exclu/d")
+            assert not server.requests_for("/rapport.xlsx") and not server.requests_for("/exclu/d")
             assert not server.requests_for("/sitemap.xml")  # robots.txt named the sitemaps
 
             # Second run: /a and the PDF keep their lastmod: not requested; /b has none: refetched.

@@ -21,9 +21,9 @@ def test_faulty_routes_are_recorded_and_the_crawl_goes_on(tmp_path):
         links = ["/status/500", "/status/429", "/redirect-loop/a", "/bytes?n=300000", "/tronque.pdf", "/bon",
                  "/status/503"]
         site.page("/liste", listing(links))
-        other = Source(id="other", name="Other", homepage="http://127.0.0.3:9/", allow_private_network=True,
+        other = Source(id="other", name="Other", homepage="http://127.0.0.3:9/", private_hosts=["127.0.0.3"],
                        feeds=["http://127.0.0.3:9/flux"])  # nothing listens there: a source-level failure
-        mini = Source(id="faulty", name="Faulty", homepage=server.url("/"), allow_private_network=True,
+        mini = Source(id="faulty", name="Faulty", homepage=server.url("/"), private_hosts=["127.0.0.1"],
                       feeds=[server.url("/flux-casse")], start_urls=[server.url("/liste")])
         services, runner = crawl_setup(tmp_path, mini, other, max_html_bytes=100_000, max_retries=1,
                                        connect_timeout=1.0)
@@ -58,7 +58,7 @@ def test_crawl_delay_beyond_the_cap_postpones_the_source(tmp_path):
             site = MiniSite(srv)
             site.page("/liste", listing(["/a"]))
             site.page("/a", article("a" + srv.host))
-        sources = [Source(id=f"s{n}", name="S", homepage=srv.url("/"), allow_private_network=True,
+        sources = [Source(id=f"s{n}", name="S", homepage=srv.url("/"), private_hosts=["127.0.0.1", "127.0.0.2"],
                           start_urls=[srv.url("/liste")]) for n, srv in enumerate((slow, fine))]
         services, runner = crawl_setup(tmp_path, *sources, max_crawl_delay=60.0)
         try:

@@ -314,6 +314,6 @@ def test_committed_sources_file_matches(tmp_path):
     committed = PROJECT_ROOT / "sources.demo.yaml"
     assert committed.read_text(encoding="utf-8") == DemoNetwork(port=8800).sources_yaml()
     sources = load_sources(committed)
-    assert len(sources) == 5 and all(s.allow_private_network and s.id.startswith("demo-") for s in sources)
+    assert len(sources) == 5 and all(s.private_hosts and s.id.startswith("demo-") for s in sources)
     assert all(s.feeds or s.start_urls for s in sources)
     assert DemoNetwork(port=PORT).write_sources(tmp_path / "s.yaml").read_text().count(f":{PORT}/") >= 10

@@ -17,6 +17,8 @@ from crpv_watch.digest.build import period_for, positive_words
 from crpv_watch.digest.sender import DigestSender, scheduled_moment
 from crpv_watch.store.models import Digest, Subscriber, utcnow
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 DAY = dt.timedelta(days=1)
 
 

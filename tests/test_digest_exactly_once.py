@@ -10,10 +10,13 @@ import subprocess
 import sys
 from collections import defaultdict
 
+import pytest
 from digest_helpers import add_doc, add_subscriber, make_services
 from smtp_server import SMTPServer
 
 from crpv_watch.store.models import Digest, utcnow
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 SUBSCRIBERS = 200
 
@@ -37,7 +40,7 @@ def test_kill_halfway_then_rerun(tmp_path):
         proc = sender(services, smtp)
         try:
             try:
-                smtp.wait_for(SUBSCRIBERS // 2, timeout=30)
+                smtp.wait_for(SUBSCRIBERS // 2, timeout=120)  # a readiness wait, generous for loaded machines
             except TimeoutError:
                 proc.kill()
                 raise AssertionError(proc.communicate()[1].decode()[-3000:]) from None

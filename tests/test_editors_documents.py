@@ -12,6 +12,8 @@ from crpv_watch.indexing.writer import Indexer
 from crpv_watch.search.types import SearchRequest
 from crpv_watch.store.models import AuditLog, Document, IndexQueue, Place
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def svc(tmp_path):

@@ -3,14 +3,14 @@ request; the writing process's upkeep handler (called directly here) rebuilds an
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_services, post
 
 from crpv_watch.indexing import rebuild as index_rebuild
 from crpv_watch.indexing import requests as crawl_requests
 from crpv_watch.store import audit, repo
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 PAGE = "/editeurs/index/"
 ACTION = "/editeurs/index/reconstruire"
@@ -63,7 +63,7 @@ def test_editors_get_403_and_anonymous_visitors_sign_in(app):
 
 def test_posting_without_the_csrf_token_is_refused(admin, svc):
     assert admin.post(ACTION).status_code == 400
-    assert crawl_requests.pending(svc.settings, crawl_requests.REBUILD) == []
+    assert crawl_requests.pending(svc, crawl_requests.REBUILD) == []
 
 
 def test_a_rebuild_asked_in_the_web_is_run_by_the_writer(admin, svc):
@@ -73,17 +73,17 @@ def test_a_rebuild_asked_in_the_web_is_run_by_the_writer(admin, svc):
 
     resp = post(admin, ACTION, page=PAGE)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(PAGE)
-    [request] = crawl_requests.pending(svc.settings, crawl_requests.REBUILD)
+    [request] = crawl_requests.pending(svc, crawl_requests.REBUILD)
     assert request["user"] == ADMIN[0]
-    assert crawl_requests.pending(svc.settings) == []  # not mistaken for a crawl request
+    assert crawl_requests.pending(svc) == []  # not mistaken for a crawl request
     html = admin.get(PAGE).get_data(as_text=True)
     assert "en attente de démarrage" in html and 'http-equiv="refresh"' in html
     assert 'disabled aria-describedby="rebuild-busy">Reconstruire l\'index</button>' in html  # asked already
 
     # The writing process's upkeep handler, called directly (no scheduler, no timers).
     assert index_rebuild.handle_requests(svc) == searchable
-    assert crawl_requests.pending(svc.settings, crawl_requests.REBUILD) == []
-    record = json.loads((svc.settings.data_dir / index_rebuild.PROGRESS_FILE).read_text(encoding="utf-8"))
+    assert crawl_requests.pending(svc, crawl_requests.REBUILD) == []
+    record = index_rebuild.read_progress(svc)  # in the database: web nodes on other machines read it too
     assert record["status"] == "completed"
     assert record["done"] == record["total"] == searchable
     assert record["started"] and record["finished"] and record["error"] is None
@@ -104,7 +104,7 @@ def test_the_page_reloads_itself_while_a_rebuild_runs(admin, svc):
     import os
     import socket
 
-    index_rebuild.write_progress(svc.settings, {"status": "running", "done": 200, "total": 500,
+    index_rebuild.write_progress(svc, {"status": "running", "done": 200, "total": 500,
                                                 "started": "2026-01-05T10:00:00", "finished": None, "error": None,
                                                 "user": "ops", "origin": "cli", "pid": os.getpid(),
                                                 "host": socket.gethostname()})
@@ -112,18 +112,18 @@ def test_the_page_reloads_itself_while_a_rebuild_runs(admin, svc):
     assert '<meta http-equiv="refresh" content="3">' in html
     assert "Reconstruction en cours" in html and 'value="200"' in html and "ligne de commande" in html
     # A request while one runs elsewhere waits for it instead of failing.
-    crawl_requests.request_rebuild(svc.settings, ADMIN[0])
+    crawl_requests.request_rebuild(svc, ADMIN[0])
     assert index_rebuild.handle_requests(svc) is None
-    assert len(crawl_requests.pending(svc.settings, crawl_requests.REBUILD)) == 1
+    assert len(crawl_requests.pending(svc, crawl_requests.REBUILD)) == 1
 
 
 def test_a_rebuild_whose_process_died_reads_as_interrupted(admin, svc):
     import socket
 
-    index_rebuild.write_progress(svc.settings, {"status": "running", "done": 1, "total": 3, "started": None,
+    index_rebuild.write_progress(svc, {"status": "running", "done": 1, "total": 3, "started": None,
                                                 "finished": None, "error": None, "user": "", "origin": "cli",
                                                 "pid": 2**22 + 12345, "host": socket.gethostname()})
-    assert index_rebuild.read_progress(svc.settings)["status"] == "interrupted"
+    assert index_rebuild.read_progress(svc)["status"] == "interrupted"
     html = admin.get(PAGE).get_data(as_text=True)
     assert "interrompue" in html and 'http-equiv="refresh"' not in html
 
@@ -140,6 +140,6 @@ def test_the_cli_rebuild_writes_the_same_record(svc):
                                      "CRPV_WATCH_SECRET_KEY": "test-secret"})
     assert result.exit_code == 0, result.output
     assert "Index reconstruit : 3 documents" in result.output
-    record = index_rebuild.read_progress(settings)
+    record = index_rebuild.read_progress(svc)
     assert record["status"] == "completed" and record["done"] == record["total"] == 3
     assert record["origin"] == "cli"

@@ -6,10 +6,13 @@ import datetime as dt
 import re
 from html import unescape
 
+import pytest
 from editors_support import EDITOR, login
 
 from crpv_watch.store import users
 from crpv_watch.store.models import QueryLog, utcnow
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 
 def rows(html: str) -> list[tuple[str, str, str]]:

@@ -8,6 +8,8 @@ from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_s
 
 from crpv_watch.web.app import create_app
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 XSS_TITLE = '<script>alert("titre")</script><img src=x onerror=alert(1)>'
 XSS_TEXT = '<iframe src="javascript:alert(2)"></iframe> texte <b onmouseover=alert(3)>gras</b>'
 

@@ -17,6 +17,8 @@ from crpv_watch.sources.write import refresh_if_changed, remember_stamp
 from crpv_watch.store.models import AuditLog, CrawlError, CrawlRun, CrawlRunSource
 from crpv_watch.worker.scheduler import sync_crawl_jobs
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Flux test</title>
 <link>{base}/</link><description>d</description>
 <item><title>Jardins partagés au pied des immeubles</title><link>{base}/doc/1</link></item>
@@ -65,7 +67,7 @@ def test_adding_a_source_rewrites_the_file_and_keeps_comments(client, svc):
     assert (path.parent / "sources.yaml.bak").read_text(encoding="utf-8") == before
     assert not list(path.parent.glob(".sources.yaml.*.tmp"))
     added = next(s for s in load_sources(path) if s.id == "nouveau-centre")
-    assert added.schedule == "weekly" and added.region == ["84"] and not added.allow_private_network
+    assert added.schedule == "weekly" and added.region == ["84"] and added.private_hosts == []
     assert svc.source("nouveau-centre") is not None  # this process sees it at once
     with svc.db.session() as session:
         entry = session.query(AuditLog).filter_by(action="source.create").one()
@@ -97,10 +99,12 @@ def test_the_cli_validation_is_applied_too(client, svc):
     assert len(load_sources(svc.settings.sources_path)) == 1
 
 
-def test_an_enabled_source_needs_something_to_crawl(client):
+def test_a_homepage_only_source_is_accepted(svc, client):
+    # No feed, no listing page: the crawl autodiscovers the homepage's feeds (tests/test_crawl_discovery.py).
     resp = post(client, "/editeurs/sources/nouvelle", form_data(feeds=""), page="/editeurs/sources/nouvelle")
-    assert resp.status_code == 400
-    assert "au moins un flux" in errors_of(resp.get_data(as_text=True), "start_urls")
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
+    [source] = [s for s in load_sources(svc.settings.sources_path) if s.feeds == [] and s.start_urls == []]
+    assert source.homepage
 
 
 def test_private_addresses_are_refused_unless_an_admin_allows_them(svc, client):
@@ -108,31 +112,49 @@ def test_private_addresses_are_refused_unless_an_admin_allows_them(svc, client):
         resp = post(client, "/editeurs/sources/nouvelle", form_data(homepage=url), page="/editeurs/sources/nouvelle")
         assert resp.status_code == 400, url
         assert "réseau privé" in errors_of(resp.get_data(as_text=True), "homepage"), url
-    # an editor cannot tick the box
+    # an editor cannot list private hosts
     resp = post(client, "/editeurs/sources/nouvelle",
-                form_data(homepage="http://10.0.0.5/", allow_private_network="y"), page="/editeurs/sources/nouvelle")
-    assert "Seul un administrateur" in errors_of(resp.get_data(as_text=True), "allow_private_network")
-    # an admin can
+                form_data(homepage="http://10.0.0.5/", private_hosts="10.0.0.5"), page="/editeurs/sources/nouvelle")
+    assert "Seul un administrateur" in errors_of(resp.get_data(as_text=True), "private_hosts")
+    # an admin can, host by host
     admin = make_app(svc).test_client()
     login(admin, *ADMIN)
     resp = post(admin, "/editeurs/sources/nouvelle",
-                form_data(homepage="http://10.0.0.5/", feeds="http://10.0.0.5/feed", allow_private_network="y"),
+                form_data(homepage="http://10.0.0.5/", feeds="http://10.0.0.5/feed", private_hosts="10.0.0.5"),
                 page="/editeurs/sources/nouvelle")
     assert resp.status_code == 302
-    assert svc.source("nouveau-centre").allow_private_network
+    assert svc.source("nouveau-centre").private_hosts == ["10.0.0.5"]
+    # and not a link-local (metadata) address, whatever the list says
+    resp = post(admin, "/editeurs/sources/nouvelle",
+                form_data(id="metadonnees", homepage="http://169.254.169.254/", feeds="http://169.254.169.254/f",
+                          private_hosts="169.254.169.254"), page="/editeurs/sources/nouvelle")
+    assert resp.status_code == 400
+    assert "jamais autorisée" in errors_of(resp.get_data(as_text=True), "homepage")
 
 
-def test_an_editor_edit_keeps_the_admins_private_network_permission(client, svc):
+def test_an_editor_edit_keeps_the_admins_private_hosts_but_not_their_urls(client, svc):
     resp = post(client, "/editeurs/sources/centre-test/modifier",
                 form_data(id="centre-test", name="Centre renommé", homepage="http://127.0.0.1:9/",
-                          feeds="http://127.0.0.1:9/feed/\nhttp://127.0.0.1:9/autre-flux/"),
+                          feeds="http://127.0.0.1:9/feed/"),
                 page="/editeurs/sources/centre-test/modifier")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     text = svc.settings.sources_path.read_text(encoding="utf-8")
     assert 'name: Centre renommé   # a comment that must survive' in text or "Centre renommé" in text
     assert '- "http://127.0.0.1:9/feed/"   # inferred' in text  # unchanged item: quotes and comment kept
+    assert svc.source("centre-test").private_hosts == ["127.0.0.1"]
+    # Adding a URL to a source that reaches the private network is an admin's decision.
+    changed = form_data(id="centre-test", name="Centre renommé", homepage="http://127.0.0.1:9/",
+                        feeds="http://127.0.0.1:9/feed/\nhttp://127.0.0.1:9/autre-flux/")
+    resp = post(client, "/editeurs/sources/centre-test/modifier", changed, page="/editeurs/sources/centre-test/modifier")
+    assert resp.status_code == 400
+    assert "seul un administrateur" in errors_of(resp.get_data(as_text=True), "homepage")
+    admin = make_app(svc).test_client()
+    login(admin, *ADMIN)
+    resp = post(admin, "/editeurs/sources/centre-test/modifier", {**changed, "private_hosts": "127.0.0.1"},
+                page="/editeurs/sources/centre-test/modifier")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     source = svc.source("centre-test")
-    assert source.allow_private_network and source.feeds[1] == "http://127.0.0.1:9/autre-flux/"
+    assert source.private_hosts == ["127.0.0.1"] and source.feeds[1] == "http://127.0.0.1:9/autre-flux/"
 
 
 def test_concurrent_edit_is_detected(client, svc):
@@ -166,7 +188,7 @@ def test_tester_shows_what_would_be_found_without_saving(client, svc):
         before = svc.settings.sources_path.read_text(encoding="utf-8")
         resp = post(admin, "/editeurs/sources/nouvelle",
                     form_data(homepage=f"{base}/", feeds=f"{base}/feed/", start_urls=f"{base}/ressources/",
-                              allow_private_network="y", save=None, test="Tester"),
+                              private_hosts="127.0.0.1", save=None, test="Tester"),
                     page="/editeurs/sources/nouvelle")
     html = unescape(resp.get_data(as_text=True))
     assert resp.status_code == 200
@@ -183,7 +205,7 @@ def test_tester_reports_unreachable_hubs(svc):
         base = f"http://{site.netloc}"
         resp = post(admin, "/editeurs/sources/nouvelle",
                     form_data(homepage=f"{base}/status/500", feeds=f"{base}/status/404",
-                              allow_private_network="y", save=None, test="Tester"),
+                              private_hosts="127.0.0.1", save=None, test="Tester"),
                     page="/editeurs/sources/nouvelle")
     html = unescape(resp.get_data(as_text=True))
     assert "HTTP 404" in html and "Erreur" in html
@@ -205,7 +227,7 @@ def test_tester_follows_the_crawlers_discovery_autodiscovery_and_sitemaps(svc):
             f'href="{base}/feed/"></head><body></body></html>').encode()))
         site.route("/feed/", lambda r: r.send(200, FEED.format(base=base).encode(), "application/rss+xml"))
         site.route("/plan.xml", lambda r: r.send(200, SITEMAP.format(base=base).encode(), "application/xml"))
-        source = Source(id="t", name="T", homepage=f"{base}/accueil", allow_private_network=True,
+        source = Source(id="t", name="T", homepage=f"{base}/accueil", private_hosts=["127.0.0.1"],
                         sitemaps=True)
         report = run_tester(svc.settings, source)
     kinds = {h.kind: h for h in report.hubs}

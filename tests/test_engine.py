@@ -105,12 +105,21 @@ def test_count_and_browse_newest_first(engine):
     assert response.results[0].snippet.startswith("Résumé de la fiche")
 
 
-def test_all_words_required(engine):
+def test_documents_with_every_word_first_then_those_with_some(engine):
     response = engine.search(SearchRequest(q="jardin potager", per_page=100))
-    expected = {d.id for d in DOCS if has_jardin(d) and has_potager(d)}
-    assert response.total == len(expected) == 5
-    assert set(ids(response)) == expected
-    assert response.notice is None
+    every = {d.id for d in DOCS if has_jardin(d) and has_potager(d)}
+    some = {d.id for d in DOCS if has_jardin(d) or has_potager(d)}
+    assert response.complete == len(every) == 5  # fewer than tiers.FEW: the partial matches follow
+    assert set(ids(response)[:5]) == every and set(ids(response)) == some
+    assert response.total == len(some) == 20
+    assert response.notice.startswith("5 documents contiennent tous les mots")
+
+
+def test_enough_documents_with_every_word_are_shown_alone(engine):
+    response = engine.search(SearchRequest(q="jardin politique", per_page=100))
+    expected = {d.id for d in DOCS if has_jardin(d)}
+    assert response.complete == response.total == len(expected) == 15
+    assert set(ids(response)) == expected and response.notice is None
 
 
 def test_any_word_fallback_with_notice(engine):
@@ -314,7 +323,8 @@ def test_rebuild_swaps_while_searchers_are_open(engine, tmp_path):
     # Later writes from the other engine land in the new generation.
     other.index([make_doc(20)])
     engine.refresh()  # another engine's commit is seen within check_interval, or at once on refresh()
-    assert engine.search(SearchRequest(q="fiche 20")).total == 1
+    found = engine.search(SearchRequest(q="fiche 20"))
+    assert found.complete == 1 and found.results[0].id == "d20"
     assert sorted(p.name for p in (tmp_path / "index").iterdir() if p.name.startswith("v-")) == [
         engine.generation_dir.name]
     other.close()
@@ -352,7 +362,7 @@ def test_odd_syntax_never_raises(engine, q):
 
 
 def test_unbalanced_quote_searches_the_words(engine):
-    assert engine.search(SearchRequest(q='"jardin potager')).total == 5
+    assert engine.search(SearchRequest(q='"jardin potager')).complete == 5
 
 
 def test_concurrent_searches_while_indexing(engine):

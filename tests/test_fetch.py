@@ -26,7 +26,9 @@ from crpv_watch.crawl.politeness import backoff, parse_retry_after
 from crpv_watch.crawl.robots import product_token
 from crpv_watch.sources.load import Source
 
-LOCAL = Source(id="local", name="Loopback", homepage="http://127.0.0.1/", allow_private_network=True)
+# The hosts this test file's loopback servers are reached under; each must be listed to reach a private address.
+LOCAL = Source(id="local", name="Loopback", homepage="http://127.0.0.1/",
+               private_hosts=["127.0.0.1", "127.0.0.2", "centre.example", "www.centre.test"])
 STRICT = Source(id="strict", name="Strict", homepage="http://127.0.0.2/")
 
 
@@ -336,7 +338,7 @@ def test_same_host_one_in_flight_and_delay_apart(make_fetcher, server):
 
 def test_source_crawl_delay_overrides_settings(make_fetcher, server):
     fetcher = make_fetcher(crawl_delay=0.0)
-    slow = Source(id="s", name="s", homepage="http://x/", allow_private_network=True, crawl_delay=0.25)
+    slow = Source(id="s", name="s", homepage="http://x/", private_hosts=["127.0.0.1"], crawl_delay=0.25)
     fetcher.fetch(server.url("/ok"), source=slow)
     fetcher.fetch(server.url("/ok"), source=slow)
     t = starts(server, "/ok")

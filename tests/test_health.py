@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from editors_support import make_app, make_services
 
+from crpv_watch.store import coordination
 from crpv_watch.store.models import utcnow
-from crpv_watch.worker.scheduler import HEARTBEAT_FILE
+from crpv_watch.worker.scheduler import HEARTBEAT_KEY
+
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 
 @pytest.fixture
@@ -21,8 +23,9 @@ def svc(tmp_path):
 
 def beat(svc, age_seconds: float) -> None:
     at = utcnow() - dt.timedelta(seconds=age_seconds)
-    (svc.settings.data_dir / HEARTBEAT_FILE).write_text(json.dumps({"at": at.isoformat(), "pid": 1,
-                                                                     "mode": "worker", "crawl_jobs": 1}))
+    with svc.db.session() as session:  # in the database: web nodes on other machines read it too
+        coordination.put_state(session, HEARTBEAT_KEY, {"at": at.isoformat(), "pid": 1, "mode": "worker",
+                                                        "crawl_jobs": 1})
 
 
 def test_healthy_without_a_crawling_process(svc):

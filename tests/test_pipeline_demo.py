@@ -18,6 +18,8 @@ from crpv_watch.store import repo
 from crpv_watch.store.models import Document, Place
 from crpv_watch.text.dedup import canonicalize
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 DEMO_PORT = free_demo_port()
 
 

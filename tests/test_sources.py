@@ -28,7 +28,7 @@ def test_repository_sources_are_valid():
     assert len(ids) == len(set(ids)) == 17
     assert sum(s.enabled for s in sources) == 12
     assert "reseau-crpv" in ids
-    assert not any(s.allow_private_network for s in sources)
+    assert not any(s.private_hosts for s in sources)
     pb = next(s for s in sources if s.id == "profession-banlieue")
     assert pb.region == ["11"] and pb.departments == ["93"] and pb.feeds
     assert next(s for s in sources if s.id == "resovilles").region == ["53", "52"]
@@ -169,7 +169,7 @@ def test_valid_minimal_and_full_entries(tmp_path):
             themes: [participation_habitants]
             schedule: "30 6 * * 1-5"
             enabled: true
-            allow_private_network: true
+            private_hosts: [127.0.0.1]
             crawl_delay: 0
             max_pages: 5
             max_depth: 2
@@ -180,20 +180,22 @@ def test_valid_minimal_and_full_entries(tmp_path):
         """)
     assert validate_sources(path) == []
     demo, minimal = load_sources(path)
-    assert demo.region == ["84"] and demo.schedule == "30 6 * * 1-5" and demo.allow_private_network
+    assert demo.region == ["84"] and demo.schedule == "30 6 * * 1-5" and demo.private_hosts == ["127.0.0.1"]
     assert demo.crawl_delay == 0.0 and demo.max_pages == 5 and demo.max_depth == 2
-    assert minimal.schedule == "daily" and minimal.feeds == [] and not minimal.allow_private_network
+    assert minimal.schedule == "daily" and minimal.feeds == [] and minimal.private_hosts == []
 
 
-def test_enabled_source_needs_something_to_crawl(tmp_path):
+def test_a_homepage_only_source_is_valid(tmp_path):
+    # Its feeds are autodiscovered from the homepage (sitemaps as the last resort): see test_crawl_discovery.
     path = write(tmp_path, """\
         sources:
-          - id: empty
-            name: "Empty"
-            homepage: "https://empty.example/"
+          - id: accueil
+            name: "Accueil seul"
+            homepage: "https://accueil.example/"
         """)
-    [problem] = validate_sources(path)
-    assert problem.owner == "empty" and problem.field == "start_urls"
+    assert validate_sources(path) == []
+    [source] = load_sources(path)
+    assert source.enabled and source.feeds == [] and source.start_urls == []
 
 
 def test_top_level_mistakes(tmp_path):

@@ -16,6 +16,8 @@ from crpv_watch.services import Services
 from crpv_watch.settings import Settings
 from crpv_watch.store.models import AuditLog, Document
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
@@ -28,7 +30,7 @@ def cli(tmp_path, monkeypatch):
         b.page("/republie", article("partage"))  # the same text: one document found at two places
         b.page("/autre", article("autre"))
         entries = [{"id": sid, "name": sid, "homepage": srv.url("/"), "start_urls": [srv.url("/liste")],
-                    "allow_private_network": True} for sid, srv in (("alpha", alpha), ("beta", beta))]
+                    "private_hosts": ["127.0.0.1", "127.0.0.2"]} for sid, srv in (("alpha", alpha), ("beta", beta))]
         sources = tmp_path / "sources.yaml"
         sources.write_text(yaml.safe_dump({"sources": entries}))
         for name, value in {"CRAWL_DELAY": "0", "RETRY_BASE_DELAY": "0", "SECRET_KEY": "x"}.items():
@@ -72,7 +74,7 @@ def test_purge_keeps_shared_documents_under_the_other_source(cli, tmp_path):
     assert json.loads(result.stdout) == {"source": "beta", "purged": 0, "deleted": 2, "moved": 0, "places": 2}
     assert search(cli)["total"] == 0
 
-    services = Services(Settings(data_dir=tmp_path / "data", secret_key="x"))
+    services = Services(Settings.load(data_dir=tmp_path / "data"))  # the CLI's database, from the environment
     try:
         with services.db.session() as session:
             statuses = sorted(d.status for d in session.scalars(select(Document)))

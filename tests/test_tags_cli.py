@@ -22,6 +22,8 @@ from crpv_watch.store.models import AuditLog, TagOverride
 from crpv_watch.tagging.tagger import Tagger
 from crpv_watch.tagging.thesaurus import DEFAULT_THEMES, Vocabulary
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 SOURCES = """sources:
   - id: centre-test
     name: Centre de test

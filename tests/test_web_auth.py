@@ -16,6 +16,8 @@ from crpv_watch.store.models import User
 from crpv_watch.web.app import create_app
 from crpv_watch.web.auth import login_required, safe_next
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 EDITOR = ("editrice@example.org", "mot-de-passe-editrice")
 ADMIN = ("admin@example.org", "mot-de-passe-admin-1")
 LIMIT = 3
@@ -155,7 +157,8 @@ def test_rate_limit_after_failed_logins(client, services):
     assert "Trop de tentatives" in unescape(resp.get_data(as_text=True))
     assert client.get("/editeurs/").status_code == 302
     with services.db.session() as session:
-        ratelimit.reset(session, "login:127.0.0.1")
+        ratelimit.reset(session, "login:client:127.0.0.1")
+        ratelimit.reset(session, f"login:account:{EDITOR[0]}:127.0.0.1")
     assert login(client, *EDITOR).status_code == 302
 
 
@@ -168,11 +171,11 @@ def test_successful_logins_do_not_count(app):
 def test_ratelimit_fixed_window(services):
     now = dt.datetime(2025, 1, 1, 12, 0, 0)
     with services.db.session() as session:
-        assert [ratelimit.hit(session, "k", 2, 60, now=now) for _ in range(3)] == [True, True, False]
+        assert [ratelimit.take(session, "k", 2, 60, now=now) for _ in range(3)] == [True, True, False]
         assert ratelimit.exceeded(session, "k", 2, 60, now=now)
         later = now + dt.timedelta(seconds=61)
         assert not ratelimit.exceeded(session, "k", 2, 60, now=later)
-        assert ratelimit.hit(session, "k", 2, 60, now=later)
+        assert ratelimit.take(session, "k", 2, 60, now=later)
         assert ratelimit.count(session, "k", 60, now=later) == 1
         assert ratelimit.count(session, "other", 60, now=later) == 0
 
@@ -197,3 +200,34 @@ def test_create_user_rejects_bad_input(services):
         with pytest.raises(users.UserError):
             users.create_user(session, "x@example.org", "assez-long-mot-de-passe", role="superuser")
     assert users.role_allows("admin", "editor") and not users.role_allows("editor", "admin")
+
+
+@pytest.mark.parametrize(("base_url", "setting", "secure"), [
+    ("https://veille.example.org", None, True), ("http://127.0.0.1:5000", None, False),
+    ("https://veille.example.org", False, False)])
+def test_the_session_cookie_is_secure_when_the_site_is_https(tmp_path, base_url, setting, secure):
+    import httpx
+    from live_server import serve
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    svc = Services(fast_settings(tmp_path, sources_path=sources, base_url=base_url, session_cookie_secure=setting))
+    with svc.db.session() as session:
+        users.create_user(session, *EDITOR, role="editor")
+    with serve(svc) as base, httpx.Client(base_url=base) as http:
+        resp = http.get("/connexion")  # the sign-in form's CSRF token already lives in the session cookie
+        cookie = next(v for k, v in resp.headers.multi_items() if k == "set-cookie" and "crpv_session=" in v)
+    assert ("; Secure" in cookie) is secure, cookie
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies():
+    from crpv_watch.web.proxies import TrustedProxies
+
+    proxies = TrustedProxies(None, "127.0.0.1, 10.0.0.0/8")
+    # From the proxy: the first address from the right that is not a proxy is the visitor.
+    assert proxies.client_address("127.0.0.1", "203.0.113.5") == "203.0.113.5"
+    assert proxies.client_address("127.0.0.1", "6.6.6.6, 203.0.113.5, 10.1.2.3") == "203.0.113.5"
+    # A client writing the header itself, straight to the server, is not believed.
+    assert proxies.client_address("198.51.100.7", "127.0.0.1, 203.0.113.5") == "198.51.100.7"
+    assert proxies.client_address("127.0.0.1", "pas-une-adresse") == "127.0.0.1"
+    assert TrustedProxies(None, "").client_address("127.0.0.1", "203.0.113.5") == "127.0.0.1"

@@ -18,6 +18,8 @@ from crpv_watch.store.models import Document, DocumentTheme, Place, QueryLog
 from crpv_watch.web.app import create_app
 from crpv_watch.web.public.search import preview_paragraphs
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 SOURCES_YAML = """\
 sources:
   - id: profession-banlieue

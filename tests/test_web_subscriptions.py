@@ -16,6 +16,8 @@ from crpv_watch.store.models import Alert, Subscriber
 from crpv_watch.store.users import create_user
 from crpv_watch.web.app import create_app
 
+pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
+
 
 @pytest.fixture
 def smtp():

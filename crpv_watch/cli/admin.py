@@ -36,6 +36,28 @@ def db_backup(ctx: Context, file: Path):
     click.echo(f"Sauvegarde écrite : {file}")
 
 
+@db.command("copy")
+@click.argument("from_url")
+@click.argument("to_url")
+def db_copy(from_url: str, to_url: str):
+    """Copy every row from the database FROM_URL into the empty database TO_URL (e.g. SQLite to PostgreSQL).
+
+    The search index is not copied: rebuild it against the new database (`crpv-watch index rebuild`).
+    """
+    from ..store.copy import copy_database
+    from ..store.db import StoreError
+
+    try:
+        report = copy_database(from_url, to_url)
+    except StoreError as exc:
+        fail(str(exc))
+    for table, rows in report.tables.items():
+        if rows:
+            click.echo(f"{table:<20} {rows:>9} lignes")
+    click.echo(f"Copie terminée : {report.rows} lignes. Pointez database_url vers la nouvelle base, puis lancez "
+               "`crpv-watch index rebuild`.")
+
+
 @click.group()
 def users():
     """Editor and admin accounts."""

@@ -27,6 +27,11 @@ def crawl(ctx: Context, source_ids, as_json: bool):
         fail(str(exc), code=3)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    if report.store_failures:  # never a success that stored nothing
+        fail(f"collecte n° {report.run_id} en échec : {report.store_failures} document(s) refusé(s) par la base "
+             f"de données ({report.first_store_error()})", code=4)
+    if report.write_failure:  # the report above says how far the crawl got
+        fail(report.write_failure, code=4)
 
 
 
@@ -46,7 +51,7 @@ def index_rebuild(ctx: Context):
     _load_sources_or_fail(ctx)
     try:
         with writer_lock(ctx.settings, "index rebuild"):
-            count = rebuild_with_bar(ctx.services)  # also writes DATA_DIR/index-rebuild.json for the web page
+            count = rebuild_with_bar(ctx.services)  # also records its progress for the web page
     except WriterBusy as exc:
         fail(str(exc), code=3)
     click.echo(f"Index reconstruit : {count} documents")

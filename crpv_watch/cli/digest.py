@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ..store import audit
 from .context import Context, fail
 
 # pass_obj, not the type-checked pass_ctx: under `python -m crpv_watch.cli` the context object is an instance of
@@ -49,6 +50,8 @@ def subscribers_add(ctx: Context, email, themes, centres, regions, types, query,
         sub, alert = subs.subscribe(session, address, subs.alert_params(req), frequency=frequency, source="cli",
                                     confirmed=confirmed)
         status = sub.status
+        audit.record(session, audit.cli_user(), "subscriber.alert_add", address, None,
+                     {"alert": alert.id, "params": alert.params, "confirmed": confirmed})
     if confirmed:
         click.echo(f"Alerte n° {alert.id} enregistrée pour {address} ({status}).")
         return
@@ -95,6 +98,7 @@ def subscribers_delete(ctx: Context, email: str):
         if sub is None:
             fail(f"{email} : abonné inconnu", code=1)
         subs.delete_subscriber(session, sub)
+        audit.record(session, audit.cli_user(), "subscriber.delete", sub.email)
     click.echo(f"{email} : données supprimées.")
 
 
@@ -112,6 +116,9 @@ def digest_preview(ctx: Context, email: str, as_html: bool):
     from ..digest.sender import DigestSender
 
     result = DigestSender(ctx.services).preview(email.strip().lower())
+    with ctx.services.db.session() as session:
+        audit.record(session, audit.cli_user(), "subscriber.preview", email.strip().lower(), None,
+                     {"found": result is not None, "part": "html" if as_html else "text"})
     if result is None:
         fail(f"{email} : abonné inconnu", code=1)
     _content, subject, text, html = result

@@ -12,7 +12,24 @@ from ..settings import Settings, SettingsError
 from .context import Context, fail
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _WriteFailuresReported(click.Group):
+    """Every command: a write failure (full disk, read-only database, busy index) is one French line on stderr and
+    exit status 4, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from ..store.failures import describe
+
+            message = describe(exc)
+            if message is None:
+                raise
+            logging.getLogger("crpv_watch").debug("write failure", exc_info=True)
+            fail(message, code=4)
+
+
+@click.group(cls=_WriteFailuresReported, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CRPV_WATCH_DATA_DIR",
               help="All state: database, mail spool (default: ./var; the index goes to ./index).")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 
@@ -77,7 +76,7 @@ def sources_purge(ctx: Context, source_id: str, delete: bool, yes: bool, as_json
         with writer_lock(services.settings, f"sources purge {source_id}"):
             with services.db.session() as session:
                 result = purge_source(session, source_id, delete=delete)
-                audit.record(session, f"cli:{getpass.getuser()}", "source.purge", source_id,
+                audit.record(session, audit.cli_user(), "source.purge", source_id,
                              before=None, after={"delete": delete, **result.to_json()})
             Indexer(services).drain()
     except WriterBusy as exc:

@@ -24,15 +24,12 @@ def tags():
 @pass_ctx
 def tags_set(ctx: Context, doc_id: str, add, remove, doctype, user_email: str):
     """Override the tagger on DOC_ID: the correction survives recrawls, recomputes and index rebuilds."""
-    import getpass
-
     from ..tagging.overrides import OverrideError, set_tags
 
     if not user_email:
-        try:
-            user_email = f"cli:{getpass.getuser()}"
-        except Exception:  # no login name in some containers
-            user_email = "cli"
+        from ..store.audit import cli_user
+
+        user_email = cli_user()
     try:
         with ctx.services.db.session() as session:
             result = set_tags(session, doc_id, ctx.services.vocabulary, add=add, remove=remove, doctype=doctype,

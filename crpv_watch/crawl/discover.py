@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from crpv_watch.crawl import patterns as patterns_re2
 from crpv_watch.items import ParsedPage
 from crpv_watch.text.dedup import canonicalize
 
@@ -31,9 +32,9 @@ def _host(url: str) -> str:
 def _matches(url: str, patterns: list[str] | None) -> bool:
     for pattern in patterns or []:
         try:
-            if re.search(pattern, url):
+            if patterns_re2.search(pattern, url):
                 return True
-        except re.error:  # sources.py validates patterns; a bad one must not break a crawl
+        except ValueError:  # sources.py validates patterns; a bad one must not break a crawl
             continue
     return False
 
@@ -58,9 +59,9 @@ def allowed_by_patterns(url: str, source, page_url: str | None = None) -> bool:
     return source is not None and _matches(url, getattr(source, "include", None))
 
 
-# Types with no extractor here (office documents, archives, media): skipped as "unsupported type" before any
-# byte is fetched. DOCX/ODT would need their own bounded extractor (zip bombs) in the PDF worker pool.
-UNSUPPORTED_EXTENSIONS = (".doc", ".docx", ".odt", ".ods", ".odp", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx", ".zip",
+# Types with no extractor here (legacy Word, spreadsheets, slides, archives, media): skipped as "unsupported
+# type" before any byte is fetched. DOCX and ODT are read in the PDF worker pool (crawl/parse_office.py).
+UNSUPPORTED_EXTENSIONS = (".doc", ".ods", ".odp", ".rtf", ".xls", ".xlsx", ".ppt", ".pptx", ".zip",
                           ".rar", ".7z", ".gz", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".mp3", ".mp4",
                           ".avi", ".mov", ".epub")
 
@@ -74,7 +75,7 @@ def looks_like_document(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or (parts.path in ("", "/") and not parts.query):
         return False
-    return parts.path.lower().endswith(".pdf") or not _NEVER_DOCUMENTS.search(url)
+    return parts.path.lower().endswith((".pdf", ".docx", ".odt")) or not _NEVER_DOCUMENTS.search(url)
 
 
 def document_links(page: ParsedPage, source) -> list[str]:
@@ -101,7 +102,7 @@ def document_links(page: ParsedPage, source) -> list[str]:
         # The site root is a hub: a "back to home" link in an article body is not a document.
         if parts.path in ("", "/") and not parts.query:
             continue
-        if link.kind != "pdf" and _NEVER_DOCUMENTS.search(url):
+        if link.kind not in ("pdf", "office") and _NEVER_DOCUMENTS.search(url):
             continue
         if _host(url) != page_host and not allowed_by_patterns(url, source, page.url):
             continue

@@ -1,36 +1,41 @@
 """Main text and metadata of an HTML document: text without chrome, title without site suffix, date,
-language, author, summary, PDF attachments.
+language, author, summary, PDF and office attachments.
 
-The main text is trafilatura's (favor_precision, tables kept) on the page as BeautifulSoup re-serialises it.
-Chrome is *not* removed beforehand any more: measured with ``bench/extraction.py`` (figures and reasons in
-docs/QUALITY.md, "## Extraction"), removing every ``parse_html.is_chrome`` block first cost 0.01 shingle F1 on
-the article benchmark and nothing on the French pages, and removing only the consent/share/related boxes
-cost 0.012 on the French pages; trafilatura drops the demo network's menus, banners and "à lire aussi" boxes
-itself. ``strip_chrome`` still cleans the page for the fallback when trafilatura finds nothing.
+The main text is trafilatura's, run on the lxml tree ``parse_html`` already built (``html_tree.load`` is
+trafilatura's own loader, so it sees the page exactly as it would have parsed it); metadata comes from the same
+tree (``page_meta.py``). One parse per page instead of three: the figures and the reasons for each setting below
+are in docs/QUALITY.md ("## Extraction") and docs/PERFORMANCE.md, measured with ``bench/extraction.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import copy
 import re
 import warnings
 
-from bs4 import BeautifulSoup, Tag
+from lxml.html import HtmlElement
 
-from crpv_watch.crawl.parse_html import is_chrome, main_wrappers
+from crpv_watch.crawl import page_meta
+from crpv_watch.crawl.html_tree import PageTree, flat, is_chrome, is_element, load, main_wrappers, text_of, tokens
+from crpv_watch.crawl.page_meta import parse_date, strip_site_suffix
 from crpv_watch.items import ExtractedDocument, FeedEntry, ParsedPage
 from crpv_watch.text.dedup import canonicalize
 
-# Measured (bench/extraction.py, docs/QUALITY.md): favor_precision wins on both corpora (article benchmark
-# 0.970 vs 0.961 balanced, French pages 0.941 vs 0.931); favor_recall and include_tables=False lose on both.
-FAVOR_PRECISION = True
+__all__ = ["extract_html", "parse_date", "strip_site_suffix", "detect_language", "summarize", "settings"]
+
+# Balanced mode, tables kept: on the page's own tree this is exactly plain trafilatura's text. Measured on three
+# corpora with dev/test halves (docs/QUALITY.md, "## Extraction"): favor_precision won the dev halves of the news
+# and French corpora but lost all three test halves (the public-sector pages by 0.06); the best fallback rule
+# between the two modes, tuned on dev, still lost the French and public-sector test halves.
+FAVOR_PRECISION = False
 FAVOR_RECALL = False
 INCLUDE_TABLES = True
-PRESTRIP_CHROME = "none"  # "none" | "light" | "full"
+PRESTRIP_CHROME = "none"  # "none" | "light" | "full": removing chrome first measured worse (docs/QUALITY.md)
 # Boxes that are never the document, whatever the theme: they go before trafilatura even in "light" mode.
 _BOX_TOKEN = re.compile(r"(^|[-_])(cookies?|consent|gdpr|rgpd|tarteaucitron|share|sharing|sharedaddy|partage|"
                         r"related|a-lire-aussi|lire-aussi|voir-aussi|skip-link)([-_]|$)", re.I)
+_NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "svg", "button")
+_FALLBACK_BLOCKS = {"h1", "h2", "h3", "h4", "p", "li", "blockquote", "td", "pre"}
 SUMMARY_CHARS = 300
 
 
@@ -38,159 +43,84 @@ def settings() -> dict[str, bool | str]:
     return {"favor_precision": FAVOR_PRECISION, "favor_recall": FAVOR_RECALL, "include_tables": INCLUDE_TABLES,
             "prestrip_chrome": PRESTRIP_CHROME}
 
-_MONTHS = {"janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "mars": 3,
-           "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8,
-           "septembre": 9, "sept": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "décembre": 12,
-           "decembre": 12, "déc": 12, "dec": 12}
-_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_FR_DATE = re.compile(rf"\b(1er|\d{{1,2}})(?:er)?\s+({_MONTH_ALT})\.?\s+(\d{{4}})\b", re.I)
-_NUM_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")  # French order: day/month/year
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
-_PUBLISHED = re.compile(r"(publi[ée]e?s?|mis en ligne|post[ée]e?|date de publication|paru)\s*(le|:)?\s*", re.I)
-# A colon separates a French title from its subtitle, not from the site's name: it is no separator here.
-_TITLE_SEP = re.compile(r"\s+[|–—\-·•»]{1,2}\s+")
-_DATE_META = {"article:published_time", "og:published_time", "date", "dc.date", "dc.date.issued", "dcterms.date",
-              "dcterms.created", "dcterms.issued", "pubdate", "publishdate", "publication_date", "datepublished",
-              "sailthru.date", "parsely-pub-date"}
 
+# -- main text ----------------------------------------------------------------------------------------------
 
-# -- small helpers ------------------------------------------------------------------------------------------
-
-def _flat(text: str) -> str:
-    return " ".join((text or "").replace("\xa0", " ").split())
-
-
-def _meta(soup: BeautifulSoup, *names: str) -> str:
-    wanted = {n.lower() for n in names}
-    for meta in soup.find_all("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        if key in wanted and meta.get("content"):
-            return _flat(meta["content"])
-    return ""
-
-
-def _valid(d: dt.date | None) -> dt.date | None:
-    if d is None or not (1990 <= d.year <= dt.date.today().year + 1):
-        return None
-    return d
-
-
-def parse_date(value: str) -> dt.date | None:
-    """ISO, French long ("12 mars 2024", "1er avril 2023") or numeric day-first ("12/03/2024") dates."""
-    if not value:
-        return None
-    for regex, build in ((_ISO_DATE, lambda m: (int(m[1]), int(m[2]), int(m[3]))),
-                         (_FR_DATE, lambda m: (int(m[3]), _MONTHS[m[2].lower()], 1 if m[1].lower() == "1er" else int(m[1]))),
-                         (_NUM_DATE, lambda m: (int(m[3]), int(m[2]), int(m[1])))):
-        m = regex.search(value)
-        if m:
-            try:
-                return _valid(dt.date(*build(m)))
-            except (ValueError, KeyError):
-                continue
-    return None
-
-
-def _json_ld(soup: BeautifulSoup) -> list[dict]:
-    out: list[dict] = []
-
-    def walk(node) -> None:
-        if isinstance(node, list):
-            for n in node:
-                walk(n)
-        elif isinstance(node, dict):
-            out.append(node)
-            walk(node.get("@graph"))
-
-    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
-        try:
-            walk(json.loads(script.string or ""))
-        except (ValueError, TypeError):
-            continue
-    return out
-
-
-_ROOT_TESTS = (lambda el: el.name == "main", lambda el: el.get("role") == "main", lambda el: el.name == "article",
-               lambda el: el.get("id") == "content", lambda el: el.get("id") == "contenu",
-               lambda el: "entry-content" in (el.get("class") or []))
-
-
-def _main_root(soup: BeautifulSoup) -> Tag:
-    """The first of main, [role=main], article, #content, #contenu, .entry-content (one pass, not six selects)."""
-    found: list[Tag | None] = [None] * len(_ROOT_TESTS)
-    for el in soup.find_all(True):
-        for i, test in enumerate(_ROOT_TESTS):
-            if found[i] is None and test(el):
-                found[i] = el
-        if found[0] is not None:
-            break
-    return next((el for el in found if el is not None), soup.body or soup)
-
-
-def _is_box(el: Tag, wrappers: set[int]) -> bool:
-    if id(el) in wrappers or el.name in ("html", "body"):
+def _is_box(el: HtmlElement, wrappers: set[HtmlElement]) -> bool:
+    if el in wrappers or el.tag in ("html", "body"):
         return False
-    classes = el.get("class") or []
-    tokens = [*(classes.split() if isinstance(classes, str) else classes), str(el.get("id") or "")]
-    return any(_BOX_TOKEN.search(t) for t in tokens if t)
+    return any(_BOX_TOKEN.search(t) for t in tokens(el))
 
 
-def strip_chrome(soup: BeautifulSoup, full: bool = True) -> BeautifulSoup:
-    """Remove chrome blocks, scripts and forms in place; returns the same soup.
+def strip_chrome(tree: HtmlElement, full: bool = True) -> HtmlElement:
+    """Remove chrome blocks, scripts and forms in place; returns the same tree.
 
-    ``full``: every block ``parse_html.is_chrome`` names (menus, header, footer, sidebars…); otherwise only
+    ``full``: every block ``html_tree.is_chrome`` names (menus, header, footer, sidebars…); otherwise only
     the boxes that are never content (consent banners, share buttons, "à lire aussi", skip links)."""
-    for el in soup.find_all(["script", "style", "noscript", "template", "iframe", "svg", "form", "button"]):
-        el.decompose()
-    wrappers = main_wrappers(soup)
+    for el in [e for e in tree.iter(*_NEVER_TEXT)]:
+        el.drop_tree()  # keeps the element's tail text, which belongs to its parent
+    for el in [e for e in tree.iter("form")]:
+        el.drop_tag()  # ASP.NET and some CMS themes wrap the whole page in one <form>: only the tag goes
+    wrappers = main_wrappers(tree)
     test = is_chrome if full else _is_box
-    doomed: list[Tag] = []
-    stack = [c for c in reversed(soup.contents) if isinstance(c, Tag)]
+    doomed: list[HtmlElement] = []
+    stack = [c for c in reversed(tree) if is_element(c)]
     while stack:  # depth first; a doomed block's descendants are not visited
         el = stack.pop()
         if test(el, wrappers):
             doomed.append(el)
         else:
-            stack.extend(c for c in reversed(el.contents) if isinstance(c, Tag))
+            stack.extend(c for c in reversed(el) if is_element(c))
     for el in doomed:
-        el.decompose()
-    return soup
+        el.drop_tree()
+    return tree
 
 
-def _fallback_text(soup: BeautifulSoup) -> str:
+def _fallback_text(tree: HtmlElement) -> str:
     """Readability-like fallback: the blocks of <article>/<main> (already without chrome)."""
-    root = _main_root(soup)
+    root = page_meta.main_root(tree)
     blocks = []
-    for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "blockquote", "td", "pre"]):
-        if el.find(["p", "li", "blockquote"]):  # its text comes with its children
-            continue
-        text = _flat(el.get_text(" "))
+    for el in root.iter(*_FALLBACK_BLOCKS):
+        if any(d.tag in ("p", "li", "blockquote") for d in el.iterdescendants()):
+            continue  # its text comes with its children
+        text = text_of(el)
         if text:
             blocks.append(text)
-    return "\n".join(blocks) if blocks else _flat(root.get_text(" "))
+    return "\n".join(blocks) if blocks else text_of(root)
 
 
-def strip_site_suffix(title: str, site_name: str = "") -> str:
-    """"Contrat de ville 2024 – CRPV Essonne" → "Contrat de ville 2024"."""
-    title = _flat(title)
-    parts = _TITLE_SEP.split(title)
-    if len(parts) < 2:
-        return title
-    site = site_name.casefold().strip()
-    if site and parts[-1].casefold() == site:
-        return title[: title.rfind(parts[-1])].rstrip(" |–—-·•»:")
-    if site and parts[0].casefold() == site:
-        return title[len(parts[0]):].lstrip(" |–—-·•»:")
-    last = parts[-1]
-    head = title[: title.rfind(last)].rstrip(" |–—-·•»:")
-    # Without a known site name: a short trailing segment after the last separator is the site's name.
-    if len(last) <= 40 and len(head) >= len(last):
-        return head
-    return title
+def _trafilatura(tree: HtmlElement, url: str, precision: bool) -> str:
+    """trafilatura's main text of the tree (it works on its own copy), or "" when it finds none."""
+    try:
+        import trafilatura
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
+                                              include_tables=INCLUDE_TABLES, favor_precision=precision,
+                                              favor_recall=FAVOR_RECALL and not precision)
+    except Exception:  # trafilatura on pathological HTML: the caller's fallback still gives the article text
+        return ""
+    return ((getattr(doc, "text", None) or "") if doc is not None else "").strip()
+
+
+def main_text(tree: HtmlElement, url: str) -> str:
+    source = tree
+    if PRESTRIP_CHROME != "none":
+        source = strip_chrome(copy.deepcopy(tree), full=PRESTRIP_CHROME == "full")
+    text = _trafilatura(source, url, FAVOR_PRECISION)
+    if not text:  # nothing kept: the blocks of <main>/<article> once the chrome is gone
+        text = _fallback_text(strip_chrome(copy.deepcopy(tree)))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in text.split("\n"))).strip()
+
+
+# -- small helpers ------------------------------------------------------------------------------------------
+
+LANGUAGE_SAMPLE = 2000  # as for PDFs (parse_pdf.py): the first 2,000 characters name the language as surely
 
 
 def detect_language(text: str, fallback: str | None = None) -> str | None:
-    sample = (text or "")[:5000]
+    sample = (text or "")[:LANGUAGE_SAMPLE]
     if sum(c.isalpha() for c in sample) < 40:
         return fallback
     try:
@@ -203,154 +133,39 @@ def detect_language(text: str, fallback: str | None = None) -> str | None:
 
 
 def summarize(text: str, limit: int = SUMMARY_CHARS) -> str:
-    flat = _flat(text)
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-# -- metadata -----------------------------------------------------------------------------------------------
-
-def _title(soup: BeautifulSoup, page: ParsedPage, entry: FeedEntry | None, site: str) -> str:
-    if entry is not None and entry.title:
-        return _flat(entry.title)
-    wrappers = main_wrappers(soup)
-    for h1 in _main_root(soup).find_all("h1"):
-        if not any(is_chrome(p, wrappers) for p in h1.parents if isinstance(p, Tag)):
-            text = _flat(h1.get_text(" "))
-            if text:
-                return text
-    og = _meta(soup, "og:title", "twitter:title")
-    if og:
-        return strip_site_suffix(og, site)
-    return strip_site_suffix(page.title, site)
-
-
-def _structured_date(soup: BeautifulSoup, ld: list[dict]) -> dt.date | None:
-    for meta in soup.find_all("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        if key in _DATE_META:
-            d = parse_date(meta.get("content") or "")
-            if d:
-                return d
-    for node in ld:
-        d = parse_date(str(node.get("datePublished") or node.get("dateCreated") or ""))
-        if d:
-            return d
-    for el in soup.select("[itemprop=datePublished]"):
-        d = parse_date(el.get("content") or el.get("datetime") or el.get_text(" "))
-        if d:
-            return d
-    root = _main_root(soup)
-    times = root.find_all("time") or soup.find_all("time")
-    preferred = [t for t in times if t.has_attr("pubdate") or any(
-        c in ("published", "entry-date", "date-published") for c in (t.get("class") or []))]
-    for t in preferred + times:
-        d = parse_date(t.get("datetime") or "") or parse_date(t.get_text(" "))
-        if d:
-            return d
-    return None
-
-
-def _visible_date(soup: BeautifulSoup) -> dt.date | None:
-    """"Publié le 12 mars 2024", "Mis en ligne le 12/03/2024" anywhere in the main region."""
-    text = _flat(_main_root(soup).get_text(" "))
-    for m in _PUBLISHED.finditer(text):
-        d = parse_date(text[m.end(): m.end() + 40])
-        if d:
-            return d
-    return None
-
-
-def _site_name(soup: BeautifulSoup, page_title: str) -> str:
-    """og:site_name, else the theme's site title, else the suffix of <title> ("… – Passerelles")."""
-    name = _meta(soup, "og:site_name", "application-name")
-    if name:
-        return name
-    for el in soup.select(".site-title, .site-name, #site-title, #site-name, .site-branding .title"):
-        text = _flat(el.get_text(" "))
-        if 0 < len(text) <= 60:
-            return text
-    title = _flat(page_title)
-    head = strip_site_suffix(title)
-    if head != title:
-        return title[len(head):].lstrip(" |–—-·•»:")
-    return ""
-
-
-def _author(soup: BeautifulSoup, ld: list[dict], fallback: str | None) -> str:
-    name = _meta(soup, "author", "article:author", "dc.creator", "twitter:creator")
-    if name and not name.startswith("http"):
-        return name
-    for node in ld:
-        author = node.get("author")
-        if isinstance(author, list) and author:
-            author = author[0]
-        if isinstance(author, dict) and author.get("name"):
-            return _flat(str(author["name"]))
-        if isinstance(author, str) and author and not author.startswith("http"):
-            return _flat(author)
-    el = soup.select_one("[rel~=author], [itemprop=author], .author .fn, .vcard .fn")
-    if el is not None and _flat(el.get_text(" ")):
-        return _flat(el.get_text(" "))[:120]
-    return _flat(fallback or "")
+    flat_text = flat(text)
+    if len(flat_text) <= limit:
+        return flat_text
+    return flat_text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 # -- entry point --------------------------------------------------------------------------------------------
 
 def extract_html(page: ParsedPage, entry: FeedEntry | None = None) -> ExtractedDocument:
-    soup = BeautifulSoup(page.html, "lxml")
-    ld = _json_ld(soup)
-    site = _site_name(soup, page.title)
-    title = _title(soup, page, entry, site)
-    html_lang = ((soup.html.get("lang") if soup.html else "") or "").split("-")[0].lower() or None
-
-    cleaned: list[BeautifulSoup] = []
-
-    def clean() -> BeautifulSoup:  # the page without any chrome, for the fallbacks only (parsed on demand)
-        if not cleaned:
-            cleaned.append(strip_chrome(BeautifulSoup(page.html, "lxml")))
-        return cleaned[0]
-
-    # trafilatura gets the page re-serialised by BeautifulSoup/lxml, not the raw text: that normalisation is
-    # what makes XHTML pages (xmlns="http://www.w3.org/1999/xhtml") extractable at all — on raw text one
-    # benchmark page came out as its reprint notice only (shingle F1 0.964 raw, 0.970 re-serialised).
-    if PRESTRIP_CHROME == "none":
-        source = str(soup)  # the metadata soup: nothing above changes it
-    else:
-        source = str(strip_chrome(BeautifulSoup(page.html, "lxml"), full=PRESTRIP_CHROME == "full"))
-    doc = None
-    try:
-        import trafilatura
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            doc = trafilatura.bare_extraction(source, url=page.url, with_metadata=True, include_comments=False,
-                                              include_tables=INCLUDE_TABLES, favor_precision=FAVOR_PRECISION,
-                                              favor_recall=FAVOR_RECALL)
-    except Exception:  # trafilatura on pathological HTML: the fallback below still gives the article text
-        doc = None
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
-        text = _fallback_text(clean())
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(line.split()) for line in text.split("\n"))).strip()
+    parsed = page.tree if page.tree is not None else PageTree(load(page.html))
+    tree = parsed.root
+    ld = page_meta.json_ld(tree)
+    site = page_meta.site_name(tree, page.title)
+    title = flat(entry.title) if entry is not None and entry.title else page_meta.title(parsed, page.title, site)
+    html_lang = ((tree.get("lang") if tree.tag == "html" else "") or "").split("-")[0].lower() or None
+    text = main_text(tree, page.url)
 
     published = entry.published if entry is not None and entry.published else None
     if published is None:
-        published = _structured_date(soup, ld) or _visible_date(soup)
-    if published is None and doc is not None and getattr(doc, "date", None):
-        published = parse_date(str(doc.date))
+        published = page_meta.structured_date(tree, ld)
     if published is None:
-        published = parse_date(_flat(_main_root(clean()).get_text(" "))[:3000])
+        published = page_meta.visible_date(text_of(page_meta.main_root(tree))) or page_meta.htmldate_date(tree)
+    if published is None:  # any date in the main region once the chrome (footers' "© 2019"…) is gone
+        published = parse_date(text_of(page_meta.main_root(strip_chrome(copy.deepcopy(tree))))[:3000])
 
-    description = _meta(soup, "description", "og:description", "twitter:description")
+    description = page_meta.meta(tree, "description", "og:description", "twitter:description")
     if not description and entry is not None:
         description = entry.summary
     if not description:
         description = next((p for p in text.split("\n") if len(p) >= 40 and p != title), text)
 
-    # Explicit page metadata first, then the feed's author, then trafilatura's byline guess.
-    author = _author(soup, ld, (entry.author if entry is not None else "") or getattr(doc, "author", None))
+    # Explicit page metadata first, then the feed's author.
+    author = page_meta.author(tree, ld, entry.author if entry is not None else "")
     meta: dict[str, object] = {"site_name": site} if site else {}
     if not author and site:
         # Association pages rarely sign their news: the centre that publishes them is their author.
@@ -359,7 +174,7 @@ def extract_html(page: ParsedPage, entry: FeedEntry | None = None) -> ExtractedD
 
     attachments: list[str] = []
     for link in page.links:
-        if link.in_main and link.kind == "pdf":
+        if link.in_main and link.kind in ("pdf", "office"):
             url = canonicalize(link.url)
             if url not in attachments:
                 attachments.append(url)

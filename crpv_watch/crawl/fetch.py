@@ -19,11 +19,13 @@ decompressor so a gzip bomb never inflates more than the limit in memory.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -36,10 +38,12 @@ from .robots import RobotsRules, product_token, robots_url, rules_from_result
 
 log = logging.getLogger(__name__)
 
-KINDS = ("html", "pdf", "feed", "robots", "any")
+KINDS = ("html", "pdf", "office", "feed", "robots", "any")
 ACCEPT = {
     "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
     "pdf": "application/pdf,*/*;q=0.5",
+    "office": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+               "application/vnd.oasis.opendocument.text,*/*;q=0.5"),
     "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5",
     "robots": "text/plain,*/*;q=0.5",
     "any": "*/*",
@@ -114,7 +118,7 @@ class Fetcher:
 
     def _rules(self, url: str, source: Any) -> RobotsRules:
         # Keyed by policy too: a refusal under a strict source must not stick to a source allowed on the LAN.
-        key = (robots_url(url), _allow_private(source))
+        key = (robots_url(url), _private_hosts(source))
         with self._lock:
             if key in self._robots:
                 return self._robots[key]
@@ -142,8 +146,8 @@ class Fetcher:
     # --- one fetch: hops ---------------------------------------------------------------------------------------
 
     def _fetch(self, url: str, source: Any, etag: str | None, last_modified: str | None, kind: str) -> FetchResult:
-        allow_private = _allow_private(source)
-        limit = self.settings.max_pdf_bytes if kind in ("pdf", "any") else self.settings.max_html_bytes
+        private_hosts = _private_hosts(source)
+        limit = self.settings.max_pdf_bytes if kind in ("pdf", "office", "any") else self.settings.max_html_bytes
         headers = {"Accept": ACCEPT[kind]}
         # Kept across redirects: the validators a caller stores come from the final URL's response.
         if etag:
@@ -153,7 +157,7 @@ class Fetcher:
         current, seen, spent = url, set(), 0
         result = FetchResult(url=url, final_url=url, status=0, requests=0)
         for hop in range(self.settings.max_redirects + 1):
-            parsed, problem = self._check(current, allow_private)
+            parsed, problem = self._check(current, private_hosts)
             if parsed is None:
                 return FetchResult(url=url, final_url=current, status=0, error=problem, requests=spent)
             seen.add(_without_fragment(str(parsed)))
@@ -164,7 +168,7 @@ class Fetcher:
             if delay > max(self.settings.max_crawl_delay, self._base_delay(source)):  # a robots Crawl-delay
                 return FetchResult(url=url, final_url=current, status=0, requests=spent, error=(
                     f"Crawl-delay {delay:g} s > max_crawl_delay {self.settings.max_crawl_delay:g} s: postponed"))
-            result, used = self._exchange(parsed, headers, limit, allow_private, delay)
+            result, used = self._exchange(parsed, headers, limit, private_hosts, delay)
             spent += used
             result.url, result.final_url, result.requests = url, current, spent
             if result.status not in REDIRECT_STATUSES or result.error:
@@ -185,7 +189,7 @@ class Fetcher:
         result.error = f"too many redirects (> {self.settings.max_redirects})"
         return result
 
-    def _check(self, url: str, allow_private: bool) -> tuple[httpx.URL | None, str]:
+    def _check(self, url: str, private_hosts: frozenset[str]) -> tuple[httpx.URL | None, str]:
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL as exc:
@@ -195,14 +199,14 @@ class Fetcher:
         if not parsed.host:
             return None, "invalid URL: no host"
         try:
-            ssrf.check_host(parsed.raw_host.decode("ascii"), self.resolver, allow_private)
+            ssrf.check_host(parsed.raw_host.decode("ascii"), self.resolver, private_hosts)
         except (ssrf.AddressRefused, ssrf.ResolutionFailed) as exc:
             return None, str(exc)
         return parsed, ""
 
     # --- one hop: retries --------------------------------------------------------------------------------------
 
-    def _exchange(self, url: httpx.URL, headers: dict[str, str], limit: int, allow_private: bool,
+    def _exchange(self, url: httpx.URL, headers: dict[str, str], limit: int, private_hosts: frozenset[str],
                   delay: float) -> tuple[FetchResult, int]:
         host = host_key(url)
         attempts = 1 + max(0, self.settings.max_retries)
@@ -213,7 +217,7 @@ class Fetcher:
                 return _failed(url, f"retry later (Retry-After {closed_for:g} s)"), spent
             with self._gate.slot(host, delay):
                 spent += 1
-                result, retry_in = self._once(url, headers, limit, allow_private)
+                result, retry_in = self._once(url, headers, limit, private_hosts)
             if retry_in is None or attempt == attempts - 1:
                 return result, spent
             if retry_in < 0:  # no server-given pause: ours
@@ -223,14 +227,19 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, url: httpx.URL, headers: dict[str, str], limit: int,
-              allow_private: bool) -> tuple[FetchResult, float | None]:
+              private_hosts: frozenset[str]) -> tuple[FetchResult, float | None]:
         """One request. Returns the result and ``None`` (final), ``-1`` (retry after backoff) or seconds to wait
         before retrying (the server's Retry-After)."""
         total = self.settings.total_timeout
         deadline = time.monotonic() + total
+        budget = getattr(_budget, "deadline", None)
+        if budget is not None and budget < deadline:  # the source's crawl time budget ends first
+            if budget <= time.monotonic():
+                return _failed(url, BUDGET_SPENT), None
+            deadline, total = budget, budget - time.monotonic()
         request = self._client.build_request(
             "GET", url, headers=headers,
-            extensions={ssrf.EXT_ALLOW_PRIVATE: allow_private, ssrf.EXT_DEADLINE: deadline})
+            extensions={ssrf.EXT_PRIVATE_HOSTS: private_hosts, ssrf.EXT_DEADLINE: deadline})
         try:
             response = self._client.send(request, stream=True)
         except ssrf.AddressRefused as exc:  # the connect-time check caught what the pre-check let through
@@ -408,8 +417,24 @@ def _retry_after_error(exc: Exception, deadline: float) -> float | None:
     return -1.0
 
 
-def _allow_private(source: Any) -> bool:
-    return bool(getattr(source, "allow_private_network", False))
+BUDGET_SPENT = "source time budget spent"
+_budget = threading.local()  # the deadline of the source crawled by this thread (each source has its own thread)
+
+
+@contextlib.contextmanager
+def source_budget(deadline: float | None) -> Iterator[None]:
+    """Every request made by this thread inside the block ends by ``deadline`` (a ``time.monotonic()`` value)."""
+    previous = getattr(_budget, "deadline", None)
+    _budget.deadline = deadline
+    try:
+        yield
+    finally:
+        _budget.deadline = previous
+
+
+def _private_hosts(source: Any) -> frozenset[str]:
+    """The source's ``private_hosts`` as the SSRF guard compares them."""
+    return frozenset(ssrf.normalize_host(h) for h in (getattr(source, "private_hosts", None) or ()))
 
 
 def _without_fragment(url: str) -> str:

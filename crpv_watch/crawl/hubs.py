@@ -51,7 +51,8 @@ class HubDiscovery:
     def _discover(self) -> None:
         feeds = list(self.source.feeds)
         harvested = bool(getattr(self.source, "oai_pmh", None))  # a catalogue: its records are the documents
-        if not feeds and not self.source.start_urls and not harvested:
+        # Listing pages or not, the homepage's advertised feeds are the surest source of news (not for a catalogue).
+        if not feeds and not harvested:
             feeds = self._autodiscover()
         for feed_url in feeds:
             self._discover_feed(feed_url)
@@ -99,7 +100,8 @@ class HubDiscovery:
         return parsed
 
     def _autodiscover(self) -> list[str]:
-        res, cached = self._hub(self.source.homepage, "html")
+        # With listing pages to crawl, the homepage is only asked for its feeds: its 404 is no error of the run.
+        res, cached = self._hub(self.source.homepage, "html", quiet=bool(self.source.start_urls))
         if cached:
             return cached.get("feeds", [])
         if res is None:

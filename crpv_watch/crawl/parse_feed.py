@@ -15,6 +15,8 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from crpv_watch.items import FeedEntry, ParsedFeed
 
@@ -96,9 +98,29 @@ def _entry(base: str, e) -> FeedEntry | None:
     )
 
 
+def entity_problem(body: bytes) -> str | None:
+    """Why ``body`` must not reach feedparser: it declares entities (« billion laughs » expands a few hundred bytes
+    into gigabytes of text inside the XML parser) or external references. defusedxml stops at the declaration,
+    before any expansion; a body that is not well-formed XML is left to feedparser's tolerant parser, which never
+    expands declared entities."""
+    head = body.lstrip()[:1]
+    if head in (b"{", b"["):  # JSON Feed
+        return None
+    try:
+        defused_fromstring(body, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except (EntitiesForbidden, ExternalReferenceForbidden, DTDForbidden) as exc:
+        return f"refused: the feed declares XML entities ({type(exc).__name__})"
+    except Exception:  # not well-formed: feedparser's business
+        return None
+    return None
+
+
 def parse_feed(url: str, body: bytes) -> ParsedFeed:
     if isinstance(body, str):
         body = body.encode("utf-8")
+    refused = entity_problem(body or b"")
+    if refused:
+        return ParsedFeed(url=url, bozo=refused)
     try:
         # A stream, never bytes/str: feedparser treats those as a file name or URL to open when they look like one.
         parsed = feedparser.parse(io.BytesIO(body or b""), response_headers={"content-location": url, "content-type": "application/xml"}, sanitize_html=True,

@@ -11,38 +11,17 @@ import codecs
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml.etree import XPath
+from lxml.html import HtmlElement
 
+from crpv_watch.crawl.html_tree import PageTree, is_element, load, tokens
 from crpv_watch.items import Link, ParsedPage
 
-CHROME_TAGS = {"nav", "header", "footer", "aside"}
-CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search"}
-# Matched against each id/class token. French CMS themes name these in French too (ariane = breadcrumb,
-# partage = share, "a-lire-aussi" / "voir-aussi" = related articles).
-_CHROME_WORDS = (r"cookies?|consent|gdpr|rgpd|tarteaucitron|menu|breadcrumbs?|ariane|share|sharing|partage|"
-                 r"social|related|connexes?|a-lire-aussi|lire-aussi|voir-aussi|sidebar|widgets?|newsletter|skip-link")
-_CHROME_TOKEN = re.compile(rf"(^|[-_])({_CHROME_WORDS})([-_]|$)", re.I)
-# Layout/state classes that contain a chrome word but describe the page, not a chrome block ("has-sidebar"
-# on the content wrapper, "content-with-sidebar", "and-w-sidebar", Elementor's "elementor-widget" around every
-# content block).
-_LAYOUT_TOKEN = re.compile(r"^(has|no|with|without|is|elementor|wp-block|et_pb|vc)[-_]"
-                           r"|[-_](has|no|with|without|w|and)[-_](sidebar|widgets?|menu)", re.I)
-# Consent banners are chrome however long they are (OneTrust/tarteaucitron dialogs describe every tracker).
-_CONSENT_TOKEN = re.compile(r"(^|[-_])(cookies?|consent|gdpr|rgpd|tarteaucitron)([-_]|$)", re.I)
-# A class or role match is only a guess: news themes wrap the article body in "content-with-sidebar-wrp",
-# "l-sidebar-fixed l-article-body-segment" or "article__content-well url-breadcrumb". An element holding this
-# much running text (few of its words in links) is the content, whatever its class says. Measured on the
-# article-extraction-benchmark: without this guard, removing chrome first lost the whole body of 8 pages.
-_CONTENT_CHARS = 1500
-_CONTENT_LINK_SHARE = 0.3
 _PAGINATION_TOKEN = re.compile(r"(^|[-_])(pagination|pager|paginat\w*|page-numbers|nav-links|wp-pagenavi|"
                                r"navigation-pagination)([-_]|$)", re.I)
-_MAIN_SELECTORS = ["main", "[role=main]", "#main", "#content", "#primary", "#contenu", ".entry-content",
-                   ".post-content", ".main-content"]
-_MAIN_IDS = {s[1:] for s in _MAIN_SELECTORS if s.startswith("#")}
-_MAIN_CLASSES = {s[1:] for s in _MAIN_SELECTORS if s.startswith(".")}
 _NEXT_WORDS = {"page suivante", "suivant", "suivante", "suivants", "next", "next page", "articles plus anciens",
                "articles suivants", "older posts", "older entries", "pages suivantes", "plus anciens"}
+_NEXT_MAX_CHARS = 40  # longer than any of _NEXT_WORDS, even with spaces and arrows around it
 _NEXT_SYMBOLS = ["›", "»", ">", ">>", "→", "⟩"]
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml"}
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "callto:", "ftp:")
@@ -105,6 +84,12 @@ def decode_html(body: bytes, header_charset: str | None) -> str:
 
 # -- structure -----------------------------------------------------------------------------------------------
 
+# Attachments a centre publishes besides PDFs: word-processing files (forms of calls for projects, fiches),
+# read by the same sandboxed worker pool as PDFs (crawl/parse_office.py).
+OFFICE_EXTENSIONS = (".docx", ".odt")
+_OFFICE_TYPES = ("wordprocessingml", "opendocument.text")
+
+
 def absolute(base: str, href: str | None) -> str | None:
     """Absolute http(s) URL without fragment, or None for links that are not fetchable pages."""
     if not href:
@@ -113,7 +98,8 @@ def absolute(base: str, href: str | None) -> str | None:
     if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
         return None
     try:
-        parts = urlsplit(urljoin(base, href))
+        # An absolute href needs no joining (urljoin is most of the cost of a page's hundreds of links).
+        parts = urlsplit(href if href.startswith(("http://", "https://")) else urljoin(base, href))
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -121,67 +107,24 @@ def absolute(base: str, href: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def _tokens(el: Tag) -> list[str]:
-    classes = el.get("class") or []
-    if isinstance(classes, str):
-        classes = classes.split()
-    ident = el.get("id")
-    return [*classes, *([ident] if isinstance(ident, str) else [])]
+def _text(el: HtmlElement) -> str:
+    return _norm_text(" ".join(el.itertext()))
 
 
-def _is_main(el: Tag) -> bool:
-    """``el`` matches one of _MAIN_SELECTORS (tested by hand: nine CSS selects cost a third of extraction)."""
-    if el.name == "main" or el.get("role") == "main" or el.get("id") in _MAIN_IDS:
-        return True
-    classes = el.get("class") or []
-    return any(c in _MAIN_CLASSES for c in (classes.split() if isinstance(classes, str) else classes))
+# Every pagination token contains "ag" (pag, Pag, PAG) or is "nav-links": XPath (in C) keeps a few hundred
+# candidates with four loose tests (twelve exact ones cost three times as much), the regex decides.
+_LABELLED = XPath("descendant-or-self::*[contains(@class, 'ag') or contains(@id, 'ag') or contains(@aria-label, 'ag')"
+                  " or contains(@class, 'nav-links')]")
 
 
-def main_wrappers(soup: BeautifulSoup) -> set[int]:
-    """ids of elements that contain the main content: they are layout, never chrome, whatever their class."""
-    out: set[int] = set()
-    for el in soup.find_all(_is_main):
-        if id(el) not in out:
-            out.add(id(el))
-            out.update(id(p) for p in el.parents)
+def _pagination_blocks(tree: HtmlElement) -> list[HtmlElement]:
+    """Pagination blocks in page order: a pagination class/id or an aria-label naming a pagination/pager."""
+    out: list[HtmlElement] = []
+    for el in _LABELLED(tree):
+        label = (el.get("aria-label") or "").lower()
+        if "pagination" in label or "pager" in label or any(_PAGINATION_TOKEN.search(t) for t in tokens(el)):
+            out.append(el)
     return out
-
-
-def _running_text(el: Tag) -> bool:
-    """Much text, little of it in links: an article body, not a menu, a widget or a list of related links."""
-    text = len(el.get_text(" ", strip=True))
-    if text < _CONTENT_CHARS:
-        return False
-    linked = sum(len(a.get_text(" ", strip=True)) for a in el.find_all("a"))
-    return linked < _CONTENT_LINK_SHARE * text
-
-
-def is_chrome(el: Tag, wrappers: set[int]) -> bool:
-    """Whether the element itself is site chrome (navigation, banner, footer, aside, cookie/share/related box)."""
-    if el.name in ("html", "body") or id(el) in wrappers:
-        return False
-    tokens = _tokens(el)
-    if any(_CONSENT_TOKEN.search(t) for t in tokens):
-        return True
-    if el.name == "header" and el.find_parent(["article", "main"]) is not None:
-        # An article's own header (title, date, author) is content; only the page's header is a banner.
-        pass
-    elif el.name in CHROME_TAGS:
-        return True
-    role = (el.get("role") or "").strip().lower()
-    if role in CHROME_ROLES or any(_CHROME_TOKEN.search(t) and not _LAYOUT_TOKEN.search(t) for t in tokens):
-        return not _running_text(el)
-    return False
-
-
-def _in_pagination(el: Tag) -> bool:
-    for p in [el, *el.parents]:
-        if not isinstance(p, Tag) or p.name in ("body", "html"):
-            break
-        label = (p.get("aria-label") or "").lower()
-        if "pagination" in label or "pager" in label or any(_PAGINATION_TOKEN.search(t) for t in _tokens(p)):
-            return True
-    return False
 
 
 def _norm_text(text: str) -> str:
@@ -189,6 +132,8 @@ def _norm_text(text: str) -> str:
 
 
 def _is_next_text(text: str) -> bool:
+    if not text or len(text) > _NEXT_MAX_CHARS:
+        return False
     t = _norm_text(text).lower()
     if t in _NEXT_SYMBOLS:
         return True
@@ -196,33 +141,41 @@ def _is_next_text(text: str) -> bool:
     return " ".join(words.split()) in _NEXT_WORDS
 
 
-def _is_pdf(url: str, type_attr: str) -> bool:
-    return "pdf" in type_attr.lower() or urlsplit(url).path.lower().endswith(".pdf")
+def is_office(url: str, type_attr: str = "") -> bool:
+    return any(t in type_attr.lower() for t in _OFFICE_TYPES) or urlsplit(url).path.lower().endswith(OFFICE_EXTENSIONS)
 
 
-def _is_feed(url: str, type_attr: str) -> bool:
-    if type_attr.lower().split(";")[0].strip() in _FEED_TYPES:
-        return True
+def _link_kind(url: str, type_attr: str) -> str:
+    """"pdf", "office", "feed" or "page", from the link's type attribute and its URL's path."""
     parts = urlsplit(url)
-    path = parts.path.lower()
-    return (path.endswith(("/feed", "/feed/", "/rss", "/rss/", ".rss", ".atom", "/atom.xml", "/rss.xml"))
-            or "page=backend" in parts.query)  # SPIP's feed is spip.php?page=backend
+    path, media = parts.path.lower(), type_attr.lower()
+    if "pdf" in media or path.endswith(".pdf"):
+        return "pdf"
+    if any(t in media for t in _OFFICE_TYPES) or path.endswith(OFFICE_EXTENSIONS):
+        return "office"
+    if (media.split(";")[0].strip() in _FEED_TYPES
+            or path.endswith(("/feed", "/feed/", "/rss", "/rss/", ".rss", ".atom", "/atom.xml", "/rss.xml"))
+            or "page=backend" in parts.query):  # SPIP's feed is spip.php?page=backend
+        return "feed"
+    return "page"
 
 
-def _numbered_next(soup: BeautifulSoup, base: str, page_url: str) -> str | None:
+def _numbered_next(blocks: list[HtmlElement], base: str, page_url: str) -> str | None:
     """The link numbered one more than the current page inside a pagination block."""
-    for block in soup.find_all(True):
-        if not any(_PAGINATION_TOKEN.search(t) for t in _tokens(block)) and "pagination" not in (block.get("aria-label") or "").lower():
+    for block in blocks:
+        if not any(_PAGINATION_TOKEN.search(t) for t in tokens(block)) and "pagination" not in (block.get("aria-label") or "").lower():
             continue
         numbered: dict[int, str] = {}
         current = None
-        for el in block.find_all(True):
-            text = _norm_text(el.get_text())
+        for el in block.iterdescendants():
+            if not is_element(el):
+                continue
+            text = _text(el)
             if not text.isdigit():
                 continue
-            href = absolute(base, el.get("href")) if el.name == "a" else None
-            marked = (el.get("aria-current") or el.name in ("strong", "span", "em", "b")
-                      or any(t.lower() in ("current", "active", "on", "selected", "is-active") for t in _tokens(el)))
+            href = absolute(base, el.get("href")) if el.tag == "a" else None
+            marked = (el.get("aria-current") or el.tag in ("strong", "span", "em", "b")
+                      or any(t.lower() in ("current", "active", "on", "selected", "is-active") for t in tokens(el)))
             if href and href != page_url and not el.get("aria-current"):
                 numbered.setdefault(int(text), href)
             elif marked and current is None:
@@ -236,25 +189,30 @@ def _numbered_next(soup: BeautifulSoup, base: str, page_url: str) -> str | None:
     return None
 
 
+def _rels(el: HtmlElement) -> list[str]:
+    return [r.lower() for r in (el.get("rel") or "").split()]
+
+
 def parse_html(url: str, body: bytes, encoding: str | None) -> ParsedPage:
     html = decode_html(body, encoding) if isinstance(body, bytes | bytearray) else str(body)
-    soup = BeautifulSoup(html, "lxml")
-    base_tag = soup.find("base", href=True)
-    base = absolute(url, base_tag["href"]) if base_tag else None
+    page = PageTree(load(html))
+    tree = page.root
+    base_tag = next((b for b in tree.iter("base") if b.get("href")), None)
+    base = absolute(url, base_tag.get("href")) if base_tag is not None else None
     base = base or url
     page_self = absolute(url, url) or url
 
-    title_tag = soup.find("title")
-    title = _norm_text(title_tag.get_text()) if title_tag else ""
+    title_tag = next(iter(tree.iter("title")), None)
+    title = _text(title_tag) if title_tag is not None else ""
 
     canonical = None
     feed_links: list[str] = []
     next_page = None
-    for link in soup.find_all("link", href=True):
-        rels = [r.lower() for r in (link.get("rel") or [])]
-        href = absolute(base, link["href"])
+    for link in tree.iter("link"):
+        href = absolute(base, link.get("href"))
         if not href:
             continue
+        rels = _rels(link)
         if "canonical" in rels and canonical is None:
             canonical = href
         if "alternate" in rels and (link.get("type") or "").lower().split(";")[0].strip() in _FEED_TYPES:
@@ -264,56 +222,41 @@ def parse_html(url: str, body: bytes, encoding: str | None) -> ParsedPage:
             next_page = href
 
     noindex = nofollow = False
-    for meta in soup.find_all("meta", attrs={"name": True}):
-        if meta["name"].strip().lower() != "robots":
+    for meta in tree.iter("meta"):
+        if (meta.get("name") or "").strip().lower() != "robots":
             continue
         directives = {d.strip().lower() for d in (meta.get("content") or "").split(",")}
         noindex |= bool(directives & {"noindex", "none"})
         nofollow |= bool(directives & {"nofollow", "none"})
 
-    wrappers = main_wrappers(soup)
-    chrome_cache: dict[int, bool] = {}
-
-    def inside_chrome(el: Tag) -> bool:
-        for p in el.parents:
-            if not isinstance(p, Tag):
-                continue
-            key = id(p)
-            if key not in chrome_cache:
-                chrome_cache[key] = is_chrome(p, wrappers)
-            if chrome_cache[key]:
-                return True
-        return False
-
+    blocks = _pagination_blocks(tree)
+    paginated = {a for block in blocks for a in block.iter("a")}
+    # Menus repeat the same hrefs: each (href, type) is resolved and classified once (urljoin is not free).
+    resolved: dict[tuple[str | None, str], tuple[str | None, str]] = {}
     links: list[Link] = []
     text_next = symbol_next = None
-    for a in soup.find_all("a", href=True):
-        href = absolute(base, a["href"])
+    for a in tree.iter("a"):
+        key = (a.get("href"), a.get("type") or "")
+        if key not in resolved:
+            href = absolute(base, key[0])
+            resolved[key] = (href, _link_kind(href, key[1]) if href else "")
+        href, link_kind = resolved[key]
         if not href:
             continue
-        text = _norm_text(a.get_text(" "))
-        rels = [r.lower() for r in (a.get("rel") or [])]
-        type_attr = a.get("type") or ""
+        text = _text(a)
+        rels = _rels(a)
         next_by_text = _is_next_text(text) or _is_next_text(a.get("aria-label") or "") or _is_next_text(a.get("title") or "")
-        if "next" in rels or next_by_text or _in_pagination(a):
-            kind = "next"
-        elif _is_pdf(href, type_attr):
-            kind = "pdf"
-        elif _is_feed(href, type_attr):
-            kind = "feed"
-        else:
-            kind = "page"
+        kind = "next" if "next" in rels or next_by_text or a in paginated else link_kind
         if href != page_self:
             if "next" in rels and next_page is None:
                 next_page = href
             elif next_by_text:
-                t = _norm_text(text).lower()
-                if t in _NEXT_SYMBOLS:
+                if text.lower() in _NEXT_SYMBOLS:
                     symbol_next = symbol_next or href
                 else:
                     text_next = text_next or href
-        links.append(Link(url=href, text=text, rel=" ".join(rels), in_main=not inside_chrome(a), kind=kind))
+        links.append(Link(url=href, text=text, rel=" ".join(rels), in_main=not page.inside_chrome(a), kind=kind))
 
-    next_page = next_page or text_next or symbol_next or _numbered_next(soup, base, page_self)
+    next_page = next_page or text_next or symbol_next or _numbered_next(blocks, base, page_self)
     return ParsedPage(url=url, html=html, title=title, canonical_url=canonical, noindex=noindex, nofollow=nofollow,
-                      links=links, feed_links=feed_links, next_page=next_page)
+                      links=links, feed_links=feed_links, next_page=next_page, tree=page)

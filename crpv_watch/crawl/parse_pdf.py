@@ -6,7 +6,7 @@ never waited for), each worker an address-space cap (``RLIMIT_AS``) so a bomb en
 the OOM killer, and workers are recycled every ``RECYCLE_AFTER`` files to bound leaks. A process per file
 would cost ~0.3 s of interpreter start and pypdf import per PDF; the pool pays that once per worker.
 
-Workers are ``python -m crpv_watch.crawl.pdf_text`` subprocesses talking over a socketpair, not
+Workers are ``python -m crpv_watch.crawl.document_worker`` subprocesses talking over a socketpair, not
 multiprocessing children: ``fork`` is unsafe in the threaded crawler and web app, and ``spawn``/``forkserver``
 re-run the caller's ``__main__`` (a script without a main guard would start crawling again in every worker).
 """
@@ -70,7 +70,7 @@ class _Pool:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p)
-        proc = subprocess.Popen([sys.executable, "-m", "crpv_watch.crawl.pdf_text", str(child.fileno())],
+        proc = subprocess.Popen([sys.executable, "-m", "crpv_watch.crawl.document_worker", str(child.fileno())],
                                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, env=env, close_fds=True)
         child.close()
         worker = _Worker(proc, Connection(parent.detach()))
@@ -181,6 +181,14 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
+def run_in_worker(task: dict, settings) -> dict:
+    """One task in the pool under the documents' limits (PDFs, and DOCX/ODT through parse_office)."""
+    if _TEST_SLEEP:
+        task["sleep"] = _TEST_SLEEP
+    pool = _get_pool(int(getattr(settings, "pdf_workers", 2)))
+    return pool.run(task, float(getattr(settings, "pdf_timeout", 60.0)))
+
+
 def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
     """Text and metadata of a PDF; raises PdfError (encrypted, no text layer, timeout, memory, broken)."""
     timeout = float(getattr(settings, "pdf_timeout", 60.0))
@@ -192,10 +200,7 @@ def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
         "soft_deadline": timeout * 0.6,
         "ocr_pages": OCR_MAX_PAGES,
     }
-    if _TEST_SLEEP:
-        task["sleep"] = _TEST_SLEEP
-    pool = _get_pool(int(getattr(settings, "pdf_workers", 2)))
-    result = pool.run(task, timeout)
+    result = run_in_worker(task, settings)
     if "error" in result:
         raise PdfError(result["error"])
     text = result["text"]
@@ -211,14 +216,14 @@ def extract_pdf(url: str, body: bytes, settings) -> ExtractedDocument:
         summary=pdf_text.summary(text),
         published=published,
         author=result.get("author") or "",
-        language=_language(text[:LANGUAGE_SAMPLE]),
+        language=language(text[:LANGUAGE_SAMPLE]),
         pages=result.get("pages"),
         ocr=bool(result.get("ocr")),
         meta={k: result[k] for k in ("producer", "truncated", "encrypted") if result.get(k)},
     )
 
 
-def _language(text: str) -> str | None:
+def language(text: str) -> str | None:
     try:
         from crpv_watch.crawl.extract import detect_language
     except ImportError:  # pragma: no cover - extract is part of the same package

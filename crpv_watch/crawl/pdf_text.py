@@ -1,7 +1,8 @@
-"""What runs inside a PDF worker process: pypdf text + metadata, optional OCR, text normalisation.
+"""What runs inside a document worker process for PDFs: pypdf text + metadata, optional OCR, text normalisation,
+and the worker's task loop (``worker_main``; the process itself is ``document_worker.py``).
 
-Run as ``python -m crpv_watch.crawl.pdf_text FD`` by ``parse_pdf``'s pool; it imports only pypdf (not
-trafilatura, Flask or SQLAlchemy), which keeps each worker small under its ``RLIMIT_AS`` cap. Results travel back as plain
+The worker imports only pypdf (python-docx / odfdo on its first office task; never trafilatura, Flask or
+SQLAlchemy), which keeps it small under its ``RLIMIT_AS`` cap. Results travel back as plain
 dicts: ``{"error": reason}`` or ``{"text", "title", "author", "created", "pages", "ocr", …}``.
 """
 
@@ -89,6 +90,11 @@ def first_line_title(text: str) -> str:
     return ""
 
 
+def junk_title(title: str) -> bool:
+    """A producer's placeholder ("Microsoft Word - x.docx", "Document1", "Sans titre") or no real words."""
+    return bool(_JUNK_TITLE.match(title)) or letters(title) < 3
+
+
 def _clean_meta(value) -> str:
     if value is None:
         return ""
@@ -131,7 +137,7 @@ def _metadata(reader) -> dict:
             out[key] = _clean_meta(getattr(meta, attr))
         except Exception:
             out[key] = ""
-    if _JUNK_TITLE.match(out.get("title", "")) or letters(out.get("title", "")) < 3:
+    if junk_title(out.get("title", "")):
         out["title"] = ""
     out["created"] = _date(meta)
     return out
@@ -267,8 +273,12 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def worker_main(conn) -> None:
-    """Serve tasks until told to stop (None) or the pipe closes."""
+def run_pdf_task(task: dict) -> dict:
+    return extract(task["body"], task.get("soft_deadline", 30.0), task.get("ocr_pages", OCR_MAX_PAGES))
+
+
+def worker_main(conn, run=run_pdf_task) -> None:
+    """Serve tasks until told to stop (None) or the pipe closes; ``run(task)`` does one file's work."""
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # pypdf logs every malformed object it repairs
     warnings.simplefilter("ignore")
     conn.send({"ready": os.getpid()})
@@ -287,7 +297,7 @@ def worker_main(conn) -> None:
             time.sleep(task["sleep"])
         cpu = time.process_time()
         try:
-            result = extract(task["body"], task.get("soft_deadline", 30.0), task.get("ocr_pages", OCR_MAX_PAGES))
+            result = run(task)
         except MemoryError:
             result = {"error": f"memory: over the {limit} MB limit", "recycle": True}
         except RecursionError:
@@ -302,13 +312,3 @@ def worker_main(conn) -> None:
             conn.send({"error": "memory: result too large", "recycle": True})
         except (OSError, BrokenPipeError):
             return
-
-
-if __name__ == "__main__":
-    import sys
-    from multiprocessing.connection import Connection
-
-    # Anything a library prints must not reach the parent as protocol bytes: the channel is a socket, and
-    # stdout is pointed at stderr for good measure.
-    os.dup2(2, 1)
-    worker_main(Connection(int(sys.argv[1])))

@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass, field
 
 from ..indexing.writer import Indexer, writer_lock
 from ..processes import pid_alive
-from ..store import repo
+from ..store import failures, repo
+from ..store.db import database_failure
 from ..store.ingest import SourceRef, body_hash, ingest, record_gone, record_unchanged
 from ..store.models import CrawlError, CrawlRun, CrawlRunSource, SourceState, utcnow
-from . import discover, parse_html, parse_pdf
+from . import discover, parse_html, parse_office, parse_pdf
 from .extract import extract_html
-from .fetch import Fetcher
+from .fetch import Fetcher, source_budget
 from .hubs import Candidate, HubDiscovery
 from .oai_source import OaiHarvesting
 
@@ -51,6 +52,10 @@ class SourceReport:
         return data
 
     @property
+    def store_failures(self) -> int:
+        return sum(1 for e in self.errors if e["stage"] == "store")
+
+    @property
     def candidates(self) -> int:
         return self.new + self.updated + self.unchanged + self.duplicates + self.skipped + self.removed + len(
             [e for e in self.errors if e.get("candidate", True)])
@@ -62,10 +67,20 @@ class CrawlReport:
     status: str
     sources: list[SourceReport]
     documents_total: int
+    write_failure: str = ""  # in French: why the store or the index could not be written (full disk…)
 
     def to_json(self) -> dict:
         return {"run_id": self.run_id, "status": self.status,
-                "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total}
+                "sources": [s.to_json() for s in self.sources], "documents_total": self.documents_total,
+                "write_failure": self.write_failure or None}
+
+    @property
+    def store_failures(self) -> int:
+        """Documents fetched and extracted that the database refused: the run failed, whatever else it did."""
+        return sum(s.store_failures for s in self.sources)
+
+    def first_store_error(self) -> str:
+        return next((e["error"] for s in self.sources for e in s.errors if e["stage"] == "store"), "")
 
 
 class CrawlRunner:
@@ -98,25 +113,48 @@ class CrawlRunner:
             session.flush()
             run_id = run.id
         ACTIVE_RUNS.add(run_id)
-        self.indexer.drain()  # whatever a killed run committed but did not index
         reports: list[SourceReport] = []
         status = "completed"
+        self.write_failure = ""
         try:
+            self._guarded(self.indexer.drain)  # whatever a killed run committed but did not index
             with ThreadPoolExecutor(max_workers=max(1, self.settings.crawl_concurrency),
                                     thread_name_prefix="crawl") as pool:
                 futures = [pool.submit(SourceCrawl(self, s, run_id, ranks).run) for s in sources]
                 reports = [f.result() for f in futures]
+            if any(r.store_failures for r in reports):
+                status = "failed"
         except BaseException:
             status = "failed"
             raise
         finally:
             ACTIVE_RUNS.discard(run_id)
-            self.indexer.drain()
-            with self.services.db.session() as session:
-                run = session.get(CrawlRun, run_id)
-                run.status = status
-                run.finished_at = utcnow()
-        return CrawlReport(run_id, status, reports, self.services.engine.count())
+            self._guarded(self.indexer.drain)
+            status = "failed" if self.write_failure else status
+
+            def close_run() -> None:
+                with self.services.db.session() as session:
+                    run = session.get(CrawlRun, run_id)
+                    run.status = status
+                    run.finished_at = utcnow()
+
+            self._guarded(close_run)  # if this fails too, the next run marks it interrupted
+        return CrawlReport(run_id, status, reports, self.services.engine.count(), self.write_failure)
+
+    def _guarded(self, step: Callable[[], object]) -> None:
+        """Runs a bookkeeping step; a write failure (full disk, read-only database) is remembered for the
+        report instead of losing the report with it. Other errors propagate."""
+        try:
+            step()
+        except Exception as exc:
+            written = failures.describe(exc)
+            if written is None:
+                raise
+            self.remember_write_failure(written)
+
+    def remember_write_failure(self, message: str) -> None:
+        log.error("crawl: %s", message)
+        self.write_failure = self.write_failure or message
 
     def _select(self, source_ids: list[str] | None) -> list:
         known = {s.id: s for s in self.services.sources}
@@ -196,40 +234,75 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
 
     # -- the run -------------------------------------------------------------------------------------------
     def run(self) -> SourceReport:
-        with self.services.db.session() as session:
-            state = session.get(SourceState, self.source.id) or SourceState(source_id=self.source.id,
-                                                                             hub_validators={})
-            session.add(state)
-            self.first_crawl = not state.first_crawl_done
-            self.hub_cache = dict(state.hub_validators or {})
-            purged = state.purged
-        self._emit("start", force=True)
+        self.hub_cache: dict = {}
+        try:
+            with self.services.db.session() as session:
+                state = session.get(SourceState, self.source.id) or SourceState(source_id=self.source.id,
+                                                                                 hub_validators={})
+                session.add(state)
+                self.first_crawl = not state.first_crawl_done
+                self.hub_cache = dict(state.hub_validators or {})
+                purged = state.purged
+            self._emit("start", force=True)
+        except Exception as exc:
+            written = failures.describe(exc)
+            if written is None:
+                raise
+            self.report.status = "failed"
+            self._error(self.source.homepage, "store", written, candidate=False)
+            self.runner.remember_write_failure(written)
+            return self.report
         if purged:  # the source asked to leave (`sources purge`): nothing is fetched from it any more
             self.report.status = "purged"
             self._finish()
             return self.report
+        budget = self.settings.source_time_budget
+        self.deadline = time.monotonic() + budget if budget and budget > 0 else None
         try:
-            if self._postponed():
-                self._finish()
-                return self.report
-            self._discover()
-            if getattr(self.source, "oai_pmh", None):
-                self._harvest_oai()
-            while self.queue:
-                candidate = self.queue.pop(0)
-                try:
-                    self._process(candidate)
-                except Exception as exc:  # one failing document never stops its source
-                    log.exception("%s: %s", self.source.id, candidate.url)
-                    self._error(candidate.url, "pipeline", f"{type(exc).__name__}: {exc}")
-                self._emit("document")
-            self.report.status = "completed"
+            with source_budget(self.deadline):
+                if self._postponed():
+                    self._finish()
+                    return self.report
+                self._discover()
+                if getattr(self.source, "oai_pmh", None):
+                    self._harvest_oai()
+                while self.queue and not self._over_budget():
+                    candidate = self.queue.pop(0)
+                    try:
+                        self._process(candidate)
+                    except Exception as exc:  # one failing document never stops its source
+                        if failures.describe(exc):
+                            raise  # a full disk or a read-only database stops the source, not one document
+                        log.exception("%s: %s", self.source.id, candidate.url)
+                        refused = database_failure(exc)  # the database refused it: the run is reported failed
+                        self._error(candidate.url, *(("store", refused) if refused else
+                                                     ("pipeline", f"{type(exc).__name__}: {exc}")))
+                    self._emit("document")
+            if self._over_budget():
+                self._budget_spent()
+            else:
+                self.report.status = "completed"
         except Exception as exc:  # one failing source never stops the crawl
-            log.exception("source %s failed", self.source.id)
+            written = failures.describe(exc)
+            if written:
+                self.runner.remember_write_failure(written)
+            else:
+                log.exception("source %s failed", self.source.id)
             self.report.status = "failed"
-            self._error(self.source.homepage, "source", f"{type(exc).__name__}: {exc}", candidate=False)
+            self._error(self.source.homepage, "source", written or f"{type(exc).__name__}: {exc}", candidate=False)
         self._finish()
         return self.report
+
+    def _over_budget(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def _budget_spent(self) -> None:
+        """The source used its ``source_time_budget``: what was stored stays, the rest waits for the next run."""
+        self.report.status = "budget"
+        left = len(self.queue)
+        self._error(self.source.homepage, "budget",
+                    f"time budget of {self.settings.source_time_budget:g} s spent: crawl stopped, {left} candidate(s) "
+                    "left for the next run", candidate=False)
 
     def _postponed(self) -> bool:
         """A robots.txt Crawl-delay beyond ``max_crawl_delay`` would hold a crawl thread for hours: the source
@@ -244,8 +317,17 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
         return True
 
     def _finish(self) -> None:
+        self.runner._guarded(self._record)
+        self.runner._guarded(self.runner.indexer.drain)
+        self._emit_safely("finish")
+
+    def _emit_safely(self, event: str) -> None:
+        self.runner._guarded(lambda: self._emit(event, force=True))
+
+    def _record(self) -> None:
         with self.services.db.session() as session:
-            state = session.get(SourceState, self.source.id)
+            state = session.get(SourceState, self.source.id) or SourceState(source_id=self.source.id)
+            session.add(state)
             state.hub_validators = self.hub_cache
             state.last_run_id = self.run_id
             if self.report.status == "completed":
@@ -257,8 +339,6 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
                                        error_count=len(r.errors), finished_at=utcnow()))
             session.add_all(CrawlError(run_id=self.run_id, source_id=self.source.id, url=e["url"][:2000],
                                        stage=e["stage"], error=e["error"]) for e in r.errors)
-        self.runner.indexer.drain()
-        self._emit("finish", force=True)
 
     # -- one candidate through the stages ------------------------------------------------------------------
     def _process(self, c: Candidate) -> None:
@@ -266,7 +346,7 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
             return self._skip("filters")
         if not self.fetcher.allowed(c.url, self.source):
             return self._skip("robots")
-        if discover.unsupported_type(c.url):  # DOCX, ODT, images…: no extractor, not worth the bytes
+        if discover.unsupported_type(c.url):  # .doc, spreadsheets, images…: no extractor, not worth the bytes
             return self._skip("unsupported type")
         with self.services.db.session() as session:
             known = repo.known_place(session, c.url)  # one Core query: validators, body hash, attachments
@@ -280,7 +360,8 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
         if self._documents_fetched >= self.max_pages:
             return self._skip("limits")
         self._documents_fetched += 1
-        kind = "pdf" if c.url.lower().split("?")[0].endswith(".pdf") else "html"
+        path = c.url.lower().split("?")[0]
+        kind = "pdf" if path.endswith(".pdf") else ("office" if path.endswith((".docx", ".odt")) else "html")
         res = self._fetch(c.url, kind=kind, etag=known[0] if known else None,
                           last_modified=known[1] if known else None)
         if res.not_modified or (res.ok and known and known[2] == body_hash(res.body)):
@@ -327,6 +408,16 @@ class SourceCrawl(HubDiscovery, OaiHarvesting):
                     self._skip(reason.split(":")[0])
                 else:
                     self._error(c.url, "parse", f"PDF: {reason}")
+                return None
+        office = parse_office.office_format(res.content_type, res.final_url, res.body)
+        if office:
+            try:
+                return parse_office.extract_office(res.final_url, res.body, self.settings, office)
+            except parse_office.OfficeError as exc:
+                if exc.reason.startswith("no text"):
+                    self._skip("no text")
+                else:
+                    self._error(c.url, "parse", f"{office.upper()}: {exc.reason}")
                 return None
         if res.content_type not in ("text/html", "application/xhtml+xml"):
             self._skip("unsupported type")

@@ -14,8 +14,15 @@ Checking a name and then letting the HTTP library resolve it again is not enough
 socket to one of the addresses it just checked (handing the IP literal, never the name, to
 ``httpcore.SyncBackend``). TLS is layered by httpcore on top of that socket with the *original* host name, so SNI
 and certificate verification are unchanged and the ``Host`` header is the URL's. Pooled keep-alive connections
-were checked when they were opened; permissive sources (``allow_private_network``) get a pool of their own so a
-connection opened under their policy is never reused by a strict request.
+were checked when they were opened; a source allowed some private hosts (``private_hosts``) gets a pool of its own
+(one per allow-list) so a connection opened under its policy is never reused by a stricter request.
+
+What a source's ``private_hosts`` allows
+----------------------------------------
+Only the host names (or IP literals) it lists may resolve to loopback, private (RFC 1918) or carrier-grade NAT
+addresses, e.g. an intranet server. Whatever the list says, link-local addresses (169.254.0.0/16 with the cloud
+metadata service at 169.254.169.254, fe80::/10), unique-local IPv6 (fc00::/7, where fd00:ec2::254 is a metadata
+address), the other known metadata addresses, multicast, reserved and unspecified addresses stay refused.
 
 :func:`check_host` is also called by the fetcher before a request, only to fail early (no politeness wait, no
 request counted) with a readable reason; the backend check is the one that enforces.
@@ -28,7 +35,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 import httpcore
 import httpx
@@ -36,7 +43,7 @@ import httpx
 Resolver = Callable[[str], list[str]]
 
 # Request extensions our transport reads (and strips before handing the request to httpcore).
-EXT_ALLOW_PRIVATE = "crpv_allow_private"
+EXT_PRIVATE_HOSTS = "crpv_private_hosts"  # frozenset of host names allowed to resolve to private addresses
 EXT_DEADLINE = "crpv_deadline"  # time.monotonic() value after which any network operation fails
 
 
@@ -76,6 +83,30 @@ def refusal_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | N
     return None if ip.is_global else "non-global"
 
 
+# Refused whatever a source's private_hosts says: reaching them from a crawler is never a legitimate need.
+NEVER_ALLOWED = tuple(ipaddress.ip_network(n) for n in (
+    "169.254.0.0/16", "fe80::/10", "fc00::/7",  # link-local (cloud metadata 169.254.169.254), unique-local IPv6
+    "100.100.100.200/32",  # Alibaba Cloud's metadata service, inside carrier-grade NAT space
+))
+ALLOWABLE_REASONS = ("loopback", "private", "non-global")
+
+
+def normalize_host(host: str) -> str:
+    """A host as compared with a ``private_hosts`` entry: lower case, no brackets, no trailing dot; an IP literal
+    in its canonical spelling (so ``127.1`` and ``127.0.0.1`` are one host)."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    ip = literal_ip(host)
+    return str(ip) if ip is not None else host
+
+
+def private_reason_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, reason: str) -> bool:
+    """May a host listed in ``private_hosts`` reach ``ip``, refused for ``reason``?"""
+    if reason not in ALLOWABLE_REASONS:
+        return False
+    embedded = ip.ipv4_mapped or ip.sixtofour if isinstance(ip, ipaddress.IPv6Address) else None
+    return not any((embedded or ip) in net for net in NEVER_ALLOWED if (embedded or ip).version == net.version)
+
+
 def literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """``host`` as an IP address if it is one, including the legacy IPv4 spellings (``127.1``, ``2130706433``,
     ``0x7f.1``) that ``inet_aton`` and therefore the system resolver accept."""
@@ -92,12 +123,14 @@ def literal_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
     return None
 
 
-def check_host(host: str, resolver: Resolver, allow_private: bool = False) -> list[str]:
+def check_host(host: str, resolver: Resolver, private_hosts: Collection[str] = ()) -> list[str]:
     """Resolve ``host`` and return its addresses, or raise :class:`AddressRefused` / :class:`ResolutionFailed`.
 
     Every address must pass: a name with one public and one private address is refused, since we cannot tell
-    which one a later resolution would favour.
+    which one a later resolution would favour. ``private_hosts`` (normalised names, see :func:`normalize_host`)
+    may resolve to loopback and private addresses, never to the ``NEVER_ALLOWED`` ones.
     """
+    listed = normalize_host(host) in private_hosts
     ip = literal_ip(host)
     if ip is not None:
         addresses = [str(ip)]
@@ -108,15 +141,14 @@ def check_host(host: str, resolver: Resolver, allow_private: bool = False) -> li
             raise ResolutionFailed(host, str(exc)) from exc
         if not addresses:
             raise ResolutionFailed(host)
-    if not allow_private:
-        for address in addresses:
-            try:
-                parsed = ipaddress.ip_address(address)
-            except ValueError as exc:
-                raise ResolutionFailed(host, f"resolver returned {address!r}") from exc
-            reason = refusal_reason(parsed)
-            if reason:
-                raise AddressRefused(host, address, reason)
+    for address in addresses:
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError as exc:
+            raise ResolutionFailed(host, f"resolver returned {address!r}") from exc
+        reason = refusal_reason(parsed)
+        if reason and not (listed and private_reason_allowed(parsed, reason)):
+            raise AddressRefused(host, address, reason)
     return addresses
 
 
@@ -172,15 +204,15 @@ class _DeadlineStream(httpcore.NetworkStream):
 class GuardedBackend(httpcore.NetworkBackend):
     """Resolves through our resolver, checks, then connects to a checked IP literal (see the module docstring)."""
 
-    def __init__(self, resolver: Resolver, allow_private: bool):
+    def __init__(self, resolver: Resolver, private_hosts: frozenset[str]):
         self.resolver = resolver
-        self.allow_private = allow_private
+        self.private_hosts = private_hosts
         self._tcp = httpcore.SyncBackend()
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable | None = None) -> httpcore.NetworkStream:
         try:
-            addresses = check_host(host, self.resolver, self.allow_private)
+            addresses = check_host(host, self.resolver, self.private_hosts)
         except ResolutionFailed as exc:
             raise httpcore.ConnectError(str(exc)) from exc
         last: Exception | None = None
@@ -247,37 +279,48 @@ class _ResponseStream(httpx.SyncByteStream):
 
 
 class GuardedTransport(httpx.BaseTransport):
-    """An httpx transport over two httpcore pools (strict and permissive) whose backend is :class:`GuardedBackend`.
+    """An httpx transport over httpcore pools (one strict, one per private-hosts allow-list) whose backend is
+    :class:`GuardedBackend`.
 
     Written against public httpx/httpcore API rather than patching ``httpx.HTTPTransport``'s private pool.
-    Per-request policy comes from request extensions: ``EXT_ALLOW_PRIVATE`` and ``EXT_DEADLINE``.
+    Per-request policy comes from request extensions: ``EXT_PRIVATE_HOSTS`` and ``EXT_DEADLINE``.
     """
 
     def __init__(self, resolver: Resolver | None = None, *, verify: bool = True, max_connections: int = 50,
                  keepalive_expiry: float = 5.0):
-        resolver = resolver or system_resolver
-        ssl_context = httpx.create_ssl_context(verify=verify)
-        self._pools = {
-            flag: httpcore.ConnectionPool(ssl_context=ssl_context, max_connections=max_connections,
-                                          max_keepalive_connections=max_connections, keepalive_expiry=keepalive_expiry,
-                                          network_backend=GuardedBackend(resolver, allow_private=flag))
-            for flag in (False, True)
-        }
+        self._resolver = resolver or system_resolver
+        self._ssl_context = httpx.create_ssl_context(verify=verify)
+        self._limits = (max_connections, keepalive_expiry)
+        self._pools: dict[frozenset[str], httpcore.ConnectionPool] = {}
+        self._pools_lock = threading.Lock()
+
+    def _pool(self, private_hosts: frozenset[str]) -> httpcore.ConnectionPool:
+        with self._pools_lock:
+            pool = self._pools.get(private_hosts)
+            if pool is None:
+                max_connections, keepalive_expiry = self._limits
+                pool = self._pools[private_hosts] = httpcore.ConnectionPool(
+                    ssl_context=self._ssl_context, max_connections=max_connections,
+                    max_keepalive_connections=max_connections, keepalive_expiry=keepalive_expiry,
+                    network_backend=GuardedBackend(self._resolver, private_hosts))
+            return pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        allow_private = bool(request.extensions.get(EXT_ALLOW_PRIVATE))
+        private_hosts = frozenset(request.extensions.get(EXT_PRIVATE_HOSTS) or ())
         deadline = request.extensions.get(EXT_DEADLINE)
-        extensions = {k: v for k, v in request.extensions.items() if k not in (EXT_ALLOW_PRIVATE, EXT_DEADLINE)}
+        extensions = {k: v for k, v in request.extensions.items() if k not in (EXT_PRIVATE_HOSTS, EXT_DEADLINE)}
         core_request = httpcore.Request(
             method=request.method,
             url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
                              target=request.url.raw_path),
             headers=request.headers.raw, content=request.stream, extensions=extensions)
         with _deadline(deadline), _mapped():
-            response = self._pools[allow_private].handle_request(core_request)
+            response = self._pool(private_hosts).handle_request(core_request)
         return httpx.Response(status_code=response.status, headers=response.headers,
                               stream=_ResponseStream(response.stream, deadline), extensions=response.extensions)
 
     def close(self) -> None:
-        for pool in self._pools.values():
+        with self._pools_lock:
+            pools = list(self._pools.values())
+        for pool in pools:
             pool.close()

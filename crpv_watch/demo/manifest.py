@@ -19,12 +19,14 @@ HUB_PREFIXES = {"rss": ("/category/ressources/", "/feed/"), "atom": ("/atom.xml"
 def sources(bases: dict[str, str]) -> list[dict[str, Any]]:
     """Entries of ``sources.yaml`` (schema of ``crpv_watch.sources.Source``)."""
     out = []
+    # The demo sites are ours, on loopback: each source may reach all of them (they link to one another).
+    demo_hosts = sorted({urlsplit(b).hostname for b in bases.values()})
     for site in SITES:
         base = bases[site.key]
         out.append({"id": site.source_id, "name": site.name, "homepage": base + "/", "region": [site.region],
                     "feeds": [base + p for p in FEEDS.get(site.key, [])],
                     "start_urls": [base + p for p in START_URLS[site.key]],
-                    "schedule": "daily", "enabled": True, "allow_private_network": True})
+                    "schedule": "daily", "enabled": True, "private_hosts": list(demo_hosts)})
     return out
 
 

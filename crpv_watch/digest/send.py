@@ -7,7 +7,9 @@ Failures are sorted the way the sender needs them: ``permanent`` (a 5xx for this
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
+import os
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -28,17 +30,60 @@ class DeliveryError(Exception):
 
 
 class MaildirTransport:
-    """Delivers into a Maildir: ``mailbox.Maildir.add`` writes in tmp/ and renames into new/ (atomic)."""
+    """Delivers into a Maildir. One-off mails (confirmations) go through ``mailbox.Maildir.add`` (tmp/ then a
+    rename into new/). Digests are delivered exactly once in two steps around the sender's record:
+    :meth:`stage` writes the message to ``tmp/`` under a name derived from the digest (the same on every
+    attempt), the sender records it sent, then :meth:`publish` renames it into ``new/``, where a mail reader
+    sees it. A process killed before the record leaves the digest ``sending``: the next run stages it again
+    over the same file. Killed after the record, it leaves a staged file of a sent digest: :meth:`reconcile`,
+    at the start of the next run, publishes it. Either way the mailbox gets the letter once."""
+
+    exactly_once = True
 
     def __init__(self, path: Path):
         self.path = Path(path)
 
+    def _box(self) -> mailbox.Maildir:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return mailbox.Maildir(str(self.path), create=True)
+
     def send(self, raw: bytes, sender: str, recipients: list[str]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            mailbox.Maildir(str(self.path), create=True).add(raw)
+            self._box().add(raw)
         except OSError as exc:
             raise DeliveryError("connection", f"Maildir {self.path}: {exc}") from exc
+
+    def stage(self, raw: bytes, key: str) -> None:
+        """Writes the message to ``tmp/<key>`` (durably); nothing is visible to a mail reader yet."""
+        try:
+            self._box()
+            staged = self.path / "tmp" / key
+            part = self.path / "tmp" / f".{key}.part"
+            with open(part, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(part, staged)
+        except OSError as exc:
+            raise DeliveryError("connection", f"Maildir {self.path}: {exc}") from exc
+
+    def publish(self, key: str) -> bool:
+        """Moves ``tmp/<key>`` into ``new/``; False when there was nothing staged (already published)."""
+        try:
+            os.rename(self.path / "tmp" / key, self.path / "new" / key)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def staged(self, prefix: str) -> list[str]:
+        try:
+            return sorted(n for n in os.listdir(self.path / "tmp") if n.startswith(prefix))
+        except FileNotFoundError:
+            return []
+
+    def discard(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path / "tmp" / key)
 
     def close(self) -> None:
         pass

@@ -80,6 +80,14 @@ class Stop(Exception):
     pass
 
 
+STAGED_PREFIX = "crpv-digest-"
+
+
+def staged_name(digest_id: int) -> str:
+    """The digest's file name in the Maildir: the same on every attempt, so a resend overwrites, never adds."""
+    return f"{STAGED_PREFIX}{digest_id}"
+
+
 class DigestSender:
     def __init__(self, services, sleep: Callable[[float], None] = time.sleep):
         self.services = services
@@ -120,6 +128,7 @@ class DigestSender:
         cands = self._candidates(due, now)
         try:
             if not dry_run:
+                self.reconcile()
                 for sub in people:
                     self._resend(sub, pending.get(sub.id, []), report)
             for sub, period in due:
@@ -148,7 +157,13 @@ class DigestSender:
             return None
         cands = self._candidates([(sub, "")], now)
         content = build(sub, cands, now, self.settings.digest_max_per_alert)
-        return (content, *self.renderer.digest(content, sub.frequency, self.links(sub)))
+        return (content, *self.renderer.digest(content, sub.frequency, self.placeholder_links()))
+
+    def placeholder_links(self) -> dict[str, str]:
+        """What previews show instead of the subscriber's links: whoever reads a preview (an editor) must not
+        get a working manage or unsubscribe token, which would let them act as the subscriber."""
+        inert = urls.absolute(self.settings.base_url, urls.preview_placeholder())
+        return {"manage_url": inert, "unsubscribe_url": inert}
 
     def links(self, sub: Subscriber) -> dict[str, str]:
         base = self.settings.base_url
@@ -233,9 +248,11 @@ class DigestSender:
                 self.sleep(settings.mail_retry_delay * 2 ** (attempt - 1))
             self._throttle()
             try:
-                if self._transport is None:
-                    self._transport = transport_for(settings.mail_url, settings.mail_timeout)
-                self._transport.send(raw, sender, recipients)
+                transport = self._open()
+                if getattr(transport, "exactly_once", False):
+                    transport.stage(raw, staged_name(digest_id))  # published once recorded, below
+                else:
+                    transport.send(raw, sender, recipients)
                 error = None
                 break
             except DeliveryError as exc:
@@ -251,7 +268,13 @@ class DigestSender:
                 person.last_digest_at = max(window_end, person.last_digest_at or window_end)
                 person.bounce_count = 0
                 sub.last_digest_at = person.last_digest_at
-                return "sent"
+        if error is None:
+            if getattr(self._transport, "exactly_once", False):
+                self._transport.publish(staged_name(digest_id))  # after the commit above: see reconcile()
+            return "sent"
+        with self.db.session() as session:
+            digest = session.get(Digest, digest_id)
+            person = session.get(Subscriber, sub.id)
             digest.last_error = str(error)[:2000]
             if error.permanent:
                 digest.status, digest.message = "bounced", None
@@ -267,6 +290,32 @@ class DigestSender:
         if error.kind == "connection":
             raise Stop(str(error))
         return "failed"
+
+    def _open(self):
+        if self._transport is None:
+            self._transport = transport_for(self.settings.mail_url, self.settings.mail_timeout)
+        return self._transport
+
+    def reconcile(self) -> int:
+        """Finishes what a killed run left staged (exactly-once transports): a staged digest recorded ``sent``
+        is published; one still ``sending`` or ``failed`` stays staged and is overwritten when resent; one
+        whose record is gone is dropped. Returns the number published."""
+        transport = self._open()
+        if not getattr(transport, "exactly_once", False):
+            return 0
+        published = 0
+        for name in transport.staged(STAGED_PREFIX):
+            digest_id = int(name[len(STAGED_PREFIX):]) if name[len(STAGED_PREFIX):].isdigit() else None
+            with self.db.session() as session:
+                digest = session.get(Digest, digest_id) if digest_id is not None else None
+                status = digest.status if digest is not None else None
+            if status == "sent":
+                published += transport.publish(name)
+            elif status not in ("sending", "failed"):
+                transport.discard(name)
+        if published:
+            log.info("digests: %d letter(s) recorded sent before a crash published now", published)
+        return published
 
     def _throttle(self) -> None:
         rate = self.settings.mail_rate_per_minute

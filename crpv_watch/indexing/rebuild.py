@@ -1,51 +1,40 @@
 """Index rebuilds with a progress record every process can read (the CLI, the upkeep job, the web page).
 
 A rebuild runs in the one writing process: ``crpv-watch index rebuild`` on the command line, or the crawling
-process (``run`` or ``worker``) when an admin asks for it in the web (a request file, see ``crawl_requests``).
-Either way it writes ``DATA_DIR/index-rebuild.json`` as it goes — status, done / total, start and end, error —
-atomically (temporary file + ``os.replace``), so the web workers read a whole record or the previous one.
+process (``run`` or ``worker``) when an admin asks for it in the web (a request, see ``crawl_requests``).
+Either way it records as it goes — status, done / total, start and end, error — in the database's
+``runtime_state`` (key ``index-rebuild``), so the web nodes read it wherever they run.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from ..processes import pid_alive
-from ..store import repo
+from ..store import coordination, repo
 from ..store.models import utcnow
 from . import requests as crawl_requests
 
 log = logging.getLogger(__name__)
 
-PROGRESS_FILE = "index-rebuild.json"
+PROGRESS_KEY = "index-rebuild"
 STATUSES = ("running", "completed", "failed", "interrupted")
 
 
-def _path(settings) -> Path:
-    return Path(settings.data_dir) / PROGRESS_FILE
+def write_progress(services, record: dict[str, Any]) -> None:
+    with services.db.session() as session:
+        coordination.put_state(session, PROGRESS_KEY, record)
 
 
-def write_progress(settings, record: dict[str, Any]) -> None:
-    data_dir = Path(settings.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = data_dir / f".{PROGRESS_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, _path(settings))
-
-
-def read_progress(settings) -> dict[str, Any] | None:
+def read_progress(services) -> dict[str, Any] | None:
     """The current or last rebuild's record, or None. A "running" record whose process died on this host (a
     crash, ``kill -9``) reads as "interrupted", so the page stops waiting for it."""
-    try:
-        record = json.loads(_path(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    with services.db.session() as session:
+        record = coordination.get_state(session, PROGRESS_KEY)
     if not isinstance(record, dict):
         return None
     if record.get("status") == "running" and record.get("host") == socket.gethostname() \
@@ -54,8 +43,8 @@ def read_progress(settings) -> dict[str, Any] | None:
     return record
 
 
-def is_running(settings) -> bool:
-    record = read_progress(settings)
+def is_running(services) -> bool:
+    record = read_progress(services)
     return bool(record) and record.get("status") == "running"
 
 
@@ -68,14 +57,13 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
     """
     from .writer import Indexer
 
-    settings = services.settings
     indexer = indexer or Indexer(services)
     with services.db.session() as session:
         total = repo.count_searchable(session)
     record: dict[str, Any] = {"status": "running", "done": 0, "total": total, "started": utcnow().isoformat(),
                               "finished": None, "error": None, "user": user, "origin": origin,
                               "pid": os.getpid(), "host": socket.gethostname()}
-    write_progress(settings, record)
+    write_progress(services, record)
     if on_progress:
         on_progress(0, total)
 
@@ -83,7 +71,7 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
         record["done"] = done
         record["total"] = max(total, done)  # documents added meanwhile
         try:
-            write_progress(settings, record)
+            write_progress(services, record)
         except OSError:
             log.warning("could not write the rebuild progress", exc_info=True)
         if on_progress:
@@ -93,10 +81,13 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
         count = indexer.rebuild(progress=progress)
     except BaseException as exc:
         record.update(status="failed", finished=utcnow().isoformat(), error=str(exc) or type(exc).__name__)
-        write_progress(settings, record)
+        write_progress(services, record)
         raise
     record.update(status="completed", done=count, total=max(total, count), finished=utcnow().isoformat())
-    write_progress(settings, record)
+    write_progress(services, record)
+    if not services.settings.node_name:  # the main index: the web nodes' own indexes follow (indexing/node.py)
+        with services.db.session() as session:
+            coordination.next_rebuild_generation(session)
     if on_progress:
         on_progress(count, record["total"])
     return count
@@ -108,11 +99,11 @@ def handle_requests(services, indexer=None) -> int | None:
     from .writer import WriterBusy, writer_lock
 
     settings = services.settings
-    if not crawl_requests.pending(settings, crawl_requests.REBUILD):
+    if not crawl_requests.pending(services, crawl_requests.REBUILD):
         return None
-    if is_running(settings):
+    if is_running(services):
         return None  # another process (a CLI rebuild) is at it: the request waits for it to finish
-    requests = crawl_requests.take(settings, crawl_requests.REBUILD)
+    requests = crawl_requests.take(services, crawl_requests.REBUILD)
     if not requests:
         return None
     users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in requests))
@@ -121,7 +112,7 @@ def handle_requests(services, indexer=None) -> int | None:
         with writer_lock(settings, "index rebuild (web)"):
             count = rebuild_with_progress(services, indexer, user=users, origin="web")
     except WriterBusy as exc:
-        write_progress(settings, {"status": "failed", "done": 0, "total": 0, "started": utcnow().isoformat(),
+        write_progress(services, {"status": "failed", "done": 0, "total": 0, "started": utcnow().isoformat(),
                                   "finished": utcnow().isoformat(), "error": str(exc), "user": users,
                                   "origin": "web", "pid": os.getpid(), "host": socket.gethostname()})
         log.warning("index rebuild not started: %s", exc)
@@ -154,5 +145,5 @@ def index_state(services) -> dict[str, Any]:
         log.warning("index state: could not read the index", exc_info=True)
     with services.db.session() as session:
         state["searchable"] = repo.count_searchable(session)
-        state["queue"] = repo.index_queue_size(session)
+        state["queue"] = repo.index_queue_size(session, services.settings.node_name)
     return state

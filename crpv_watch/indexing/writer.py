@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import logging
 import os
 import threading
@@ -16,69 +17,101 @@ import time
 from collections.abc import Callable, Iterator
 
 from ..store import repo
+from ..store.failures import BusyError
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "writer.lock"
 
 
-class WriterBusy(RuntimeError):
+class WriterBusy(BusyError):
     """Another process holds the writer lock (a crawl, a purge, a rebuild…) for longer than we wait."""
 
+    def french(self) -> str:
+        return str(self).split(" / ")[0]
 
-_held: dict[str, list] = {}  # lock path -> [fd, holders in this process]
+
+_held: dict[str, list] = {}  # lock id -> [release(), holders in this process]
 _held_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def writer_lock(settings, what: str, timeout: float | None = None) -> Iterator[None]:
-    """One writing process at a time for the store and the index (``<data_dir>/writer.lock``).
+    """One writing process at a time for the store and the index.
 
-    ``fcntl.flock`` on an open file: the kernel releases it when the holder dies, even by ``kill -9``, so a
-    crash never leaves a stale lock and nobody ever has to delete the file (it is never deleted: removing a
-    lock file while someone waits on it lets two holders in). Within one process the lock is shared (threads
-    are serialised by the indexer's and the engine's own locks); another process waits up to ``timeout``
-    (``settings.writer_lock_timeout``), then gets :class:`WriterBusy` with who holds it.
+    On SQLite, ``fcntl.flock`` on ``<data_dir>/writer.lock``; on PostgreSQL, an advisory lock
+    (``store/locks.py``), which every node of the install sees without sharing a directory. Either way the
+    holder's death releases it, even by ``kill -9``, so a crash never leaves a stale lock (the lock file is never
+    deleted: removing it while someone waits on it lets two holders in). Within one process the lock is shared
+    (threads are serialised by the indexer's and the engine's own locks); another process waits up to
+    ``timeout`` (``settings.writer_lock_timeout``), then gets :class:`WriterBusy` with who holds it.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = str((settings.data_dir / LOCK_FILE).resolve())
+    from ..store import locks
+
+    if locks.is_postgresql(settings.database_url):
+        lock_id = "pg:" + settings.database_url
+        acquire = functools.partial(_try_advisory, settings.database_url, what)
+        holder = functools.partial(locks.holder, settings.database_url)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock_id = str((settings.data_dir / LOCK_FILE).resolve())
+        acquire = functools.partial(_try_flock, lock_id, what)
+        holder = functools.partial(_holder, lock_id)
     wait = settings.writer_lock_timeout if timeout is None else timeout
     deadline = time.monotonic() + wait
-    while not _try_lock(path, what):
+    while not _enter(lock_id, acquire):
         if time.monotonic() >= deadline:
-            holder = _holder(path) or "?"
+            busy = holder() or "?"
             raise WriterBusy(
-                f"un autre processus écrit déjà dans la base et l'index ({holder}) ; abandon après {wait:g} s "
+                f"un autre processus écrit déjà dans la base et l'index ({busy}) ; abandon après {wait:g} s "
                 f"d'attente. Réessayez quand il aura fini. / Another process is writing the store and index "
-                f"({holder}); gave up after waiting {wait:g} s.")
+                f"({busy}); gave up after waiting {wait:g} s.")
         time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     try:
         yield
     finally:
         with _held_lock:
-            entry = _held[path]
+            entry = _held[lock_id]
             entry[1] -= 1
             if entry[1] == 0:
-                del _held[path]
-                fcntl.flock(entry[0], fcntl.LOCK_UN)
-                os.close(entry[0])
+                del _held[lock_id]
+                entry[0]()
 
 
-def _try_lock(path: str, what: str) -> bool:
+def _enter(lock_id: str, acquire: Callable[[], Callable[[], None] | None]) -> bool:
     with _held_lock:
-        if path in _held:
-            _held[path][1] += 1
+        if lock_id in _held:
+            _held[lock_id][1] += 1
             return True
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        release = acquire()
+        if release is None:
             return False
-        since = dt.datetime.now().isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} : {what}, depuis {since}\n".encode(), 0)
-        _held[path] = [fd, 1]
+        _held[lock_id] = [release, 1]
         return True
+
+
+def _try_advisory(url: str, what: str) -> Callable[[], None] | None:
+    from ..store import locks
+
+    conn = locks.try_advisory_lock(url, what)
+    return None if conn is None else functools.partial(locks.release, conn)
+
+
+def _try_flock(path: str, what: str) -> Callable[[], None] | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    since = dt.datetime.now().isoformat(timespec="seconds")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"pid {os.getpid()} : {what}, depuis {since}\n".encode(), 0)
+
+    def release() -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    return release
 
 
 def _holder(path: str) -> str:
@@ -92,6 +125,7 @@ def _holder(path: str) -> str:
 class Indexer:
     def __init__(self, services):
         self.services = services
+        self.node = services.settings.node_name  # whose entries of the index queue this index drains
         self._lock = threading.Lock()
 
     def _regions(self) -> dict[str, list[str]]:
@@ -110,7 +144,7 @@ class Indexer:
         with self._lock:
             while True:
                 with self.services.db.session() as session:
-                    up_to, ids = repo.take_index_queue(session, batch)
+                    rows, ids = repo.take_index_queue(session, batch, self.node)
                     if not ids:
                         return done
                     docs = repo.documents_by_ids(session, ids)
@@ -120,7 +154,7 @@ class Indexer:
                         engine.index(live)
                     if gone:
                         engine.delete(gone)
-                    repo.clear_index_queue(session, up_to)
+                    repo.clear_index_queue(session, rows)
                     done += len(ids)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:

@@ -16,32 +16,39 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
-from whoosh import query, scoring
+from whoosh import query
 from whoosh.index import LockError
 
 from ..items import IndexDocument
+from ..store.failures import BusyError
 from . import generations as gens
-from .facets import FacetData, disjunctive_counts, facet_values, label_or_value
+from .facets import FacetData, facet_values, label_or_value
 from .hits import build_hits
-from .matching import has_phrase, matching_docs, scoring_query
-from .query import QueryContext, boost_themes, parse, plain_query
-from .related import RERANK, SUGGEST_BELOW, correct, key_terms, like_query, rerank
-from .schema import FACET_FIELDS, SCHEMA_VERSION, date_number, to_fields
+from .query import QueryContext, plain_query
+from .related import SUGGEST_BELOW, correct, key_terms, like_query
+from .schema import FACET_FIELDS, SCHEMA_VERSION, to_fields
 from .synonyms import Synonyms
-from .topk import ScoreData, top_docs
+from .tiers import ANY_WORD_NOTICE, Found, Tier, build_tiers, match_tiers, notices, run_tiers
+from .topk import ScoreData
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
+from .variants import Variants
+from .weighting import RankingBM25F
 
 log = logging.getLogger(__name__)
 
-OR_NOTICE = "Aucun document ne contient tous les mots ; résultats contenant au moins un des mots."
+OR_NOTICE = ANY_WORD_NOTICE
 MAX_PER_PAGE = 100
-# BM25F; the field boosts are in the query (schema.TEXT_FIELDS). Measured on the judged set (docs/QUALITY.md).
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+# BM25F with BM25's probabilistic idf (search/weighting.py); the field boosts are in the query
+# (schema.TEXT_FIELDS). Measured on the judged sets (docs/QUALITY.md).
+WEIGHTING = RankingBM25F(B=0.75, K1=1.2)
 
 
-class IndexBusyError(RuntimeError):
+class IndexBusyError(BusyError):
     """Another writer (probably another process) held the index for longer than ``write_timeout``."""
+
+    def french(self) -> str:
+        return ("l'index de recherche est verrouillé par un autre processus (une collecte, une reconstruction "
+                "ou le worker) ; réessayez quand il aura fini")
 
 
 class IndexNeedsRebuildError(RuntimeError):
@@ -173,15 +180,16 @@ class SearchEngine:
             self.synonyms = synonyms
             self._context = None
 
-    def _query_context(self, data: FacetData) -> QueryContext:
-        """Synonyms and the facet values present with their labels (for ``theme:logement``), per generation."""
+    def _query_context(self, data: FacetData, searcher) -> QueryContext:
+        """Synonyms, the facet values present with their labels (for ``theme:logement``) and the close forms
+        of rare words, per generation."""
         if self._context is None:
             values = {}
             for name, fieldname in FACET_FIELDS.items():
                 present = data.value_docs.get(fieldname, {})
                 values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
                     else {v: v for v in present}
-            self._context = QueryContext(synonyms=self.synonyms, values=values)
+            self._context = QueryContext(synonyms=self.synonyms, values=values, variants=Variants(searcher))
         return self._context
 
     # -- writing -------------------------------------------------------------------------------------------
@@ -263,6 +271,7 @@ class SearchEngine:
             if old_lock is not None and not gens.acquire(old_lock, self.write_timeout):
                 raise IndexBusyError(f"the search index in {self.index_dir} is locked by another writer")
             try:
+                self._remove_leftovers(old_name)
                 name, new_ix = gens.new_generation(self.index_dir)
                 try:
                     count = gens.fill(new_ix, docs)
@@ -284,6 +293,27 @@ class SearchEngine:
         log.info("search index rebuilt: %d documents in %s", count, name)
         return count
 
+    def _remove_leftovers(self, live: str | None) -> None:
+        with gens.swap_lock(self.index_dir):
+            removed = gens.remove_leftovers(self.index_dir, keep=live)
+        if removed:
+            log.warning("removed what interrupted index rebuilds left: %s", ", ".join(removed))
+
+    def remove_leftovers(self) -> None:
+        """At start: clears what a killed rebuild left, unless a writer is at work (it is then done at the next
+        rebuild). Holding the live generation's write lock proves no rebuild is under way."""
+        with self._write_lock:
+            with self._read_lock:
+                self._follow_pointer()
+                ix, name = self._ix, self._generation
+            lock = ix.lock("WRITELOCK") if ix is not None else None
+            if lock is None or not gens.acquire(lock, 0.5):
+                return
+            try:
+                self._remove_leftovers(name)
+            finally:
+                lock.release()
+
     # -- reading -------------------------------------------------------------------------------------------
 
     def count(self) -> int:
@@ -300,21 +330,17 @@ class SearchEngine:
             if searcher is None:
                 return response
             data = self._facet_data(searcher)
-            ctx = self._query_context(data)
-            q = boost_themes(parse(req.q, searcher.schema, context=ctx), req.q, self.synonyms)
-            found = self._run(searcher, data, q, req, page, per_page)
-            if q is not None and found[0] == 0:
-                any_word = parse(req.q, searcher.schema, any_word=True, context=ctx)
-                if any_word is not None and any_word != q:
-                    fallback = self._run(searcher, data, any_word, req, page, per_page)
-                    if fallback[0]:
-                        q, found, response.notice = any_word, fallback, OR_NOTICE
-            if q is not None and found[0] < SUGGEST_BELOW:
-                response.suggestion = self._suggest(searcher, data, ctx, req, found[0])
-            total, counts, top, q = found
-            stored = [(searcher.stored_fields(docnum), score) for docnum, score in top]
-        response.total = total
-        response.results = self._hits(stored, q)
+            ctx = self._query_context(data, searcher)
+            plan = build_tiers(req.q, searcher.schema, ctx, self.synonyms)
+            found = self._run(searcher, data, plan.tiers, req, page, per_page)
+            response.notice = notices(found, plan.expanded)
+            if plan.tiers and (found.total < SUGGEST_BELOW or plan.expanded):
+                response.suggestion = self._suggest(searcher, data, ctx, req, found.total, bool(plan.expanded))
+            counts = found.counts
+            stored = [(searcher.stored_fields(docnum), score) for docnum, score in found.top]
+        response.total = found.total
+        response.complete = dict(found.per_tier).get("full") if plan.tiers else None
+        response.results = self._hits(stored, found.q)
         selected = {name: getattr(req, name) for name in FACETS}
         groups = self.synonyms.pillar_of
         response.facets = {
@@ -324,9 +350,10 @@ class SearchEngine:
         return response
 
     def matching_ids(self, req: SearchRequest, among: Iterable[str]) -> set[str]:
-        """The ids, among ``among``, of the documents ``search(req)`` selects: the same parser, facets and dates
-        (the alert digests match with this, so an alert selects what the same search selects on the site).
-        No any-word fallback: an alert with no match in the period has nothing to send."""
+        """The ids, among ``among``, of the documents ``search(req)`` ranks first: the documents with every word
+        (close forms of rare words included, phrases exact), with the same facets and dates (the alert digests
+        match with this, so an alert selects what the same search puts first on the site). No partial matches:
+        an alert with no complete match in the period has nothing to send."""
         with self._read_lock:
             searcher = self._current()
             if searcher is None:
@@ -339,28 +366,29 @@ class SearchEngine:
             if not docnums:
                 return set()
             data = self._facet_data(searcher)
-            q = boost_themes(parse(req.q, searcher.schema, context=self._query_context(data)), req.q, self.synonyms)
+            plan = build_tiers(req.q, searcher.schema, self._query_context(data, searcher), self.synonyms)
+            scores = self._score_data(searcher)
             try:
-                matched = self._matched(searcher, data, q, req)[0]
+                matched = match_tiers(searcher, data, scores, plan.tiers[:1], req).matched
             except Exception:  # as in _run: a query Whoosh cannot run searches its plain words
-                plain = plain_query(req.q, searcher.schema, any_word=isinstance(q, query.Or))
-                matched = self._matched(searcher, data, None if plain is query.NullQuery else plain, req)[0]
+                plain = plain_query(req.q, searcher.schema)
+                tiers = [] if plain is query.NullQuery else [Tier(plain, True, "full")]
+                matched = match_tiers(searcher, data, scores, tiers, req).matched
         return {doc_id for docnum, doc_id in docnums.items() if matched[docnum]}
 
-    def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int) -> str | None:
-        """A corrected query when it finds more than ``total`` documents (with the same filters)."""
+    def _suggest(self, searcher, data: FacetData, ctx: QueryContext, req: SearchRequest, total: int,
+                 widened: bool) -> str | None:
+        """A corrected query when it finds more than ``total`` documents (with the same filters), or, when an
+        unknown word was already matched by its close forms (``widened``), when it finds any."""
         try:
             corrected = correct(searcher, req.q)
             if not corrected:
                 return None
-            q = parse(corrected, searcher.schema, context=ctx)
-            if q is None:
+            plan = build_tiers(corrected, searcher.schema, ctx, self.synonyms)
+            if not plan.tiers:
                 return None
-            found = self._run(searcher, data, q, req, 1, 1)[0]
-            if not found:
-                any_word = parse(corrected, searcher.schema, any_word=True, context=ctx)
-                found = self._run(searcher, data, any_word, req, 1, 1)[0] if any_word is not None else 0
-            return corrected if found > total else None
+            found = self._run(searcher, data, plan.tiers, req, 1, 1).total
+            return corrected if found > total or (widened and found) else None
         except Exception:  # a suggestion is a nicety: never fail the search for it
             log.warning("spelling suggestion failed for %r", req.q, exc_info=True)
             return None
@@ -394,63 +422,19 @@ class SearchEngine:
             found = [(searcher.stored_fields(d), score) for score, d in results.top_n]
         return self._hits(found, None)
 
-    def _run(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
-        """(total, facet counts, [(docnum, score)] of the page, the query that ran) for one query."""
+    def _run(self, searcher, data: FacetData, tiers: list[Tier], req: SearchRequest, page: int,
+             per_page: int) -> Found:
+        """Total, facet counts and the page's [(docnum, score)] of a query's tiers (search/tiers.py)."""
+        today = self.reference_date or dt.date.today()
+        scores = self._score_data(searcher)
         try:
-            return self._run_once(searcher, data, q, req, page, per_page)
+            return run_tiers(searcher, data, scores, tiers, req, page, per_page, today)
         except Exception:  # a query Whoosh cannot run (odd syntax tree): search its plain words instead
             log.warning("query %r failed; searching its plain words", req.q, exc_info=True)
-            plain = plain_query(req.q, searcher.schema, any_word=isinstance(q, query.Or))
-            plain = None if plain is query.NullQuery else plain
-            return self._run_once(searcher, data, plain, req, page, per_page)
-
-    def _matched(self, searcher, data: FacetData, q, req: SearchRequest):
-        """(mask of the matching documents, facet counts, how many the query alone matched)."""
-        # Boolean masks over the doc numbers from here on: the facet pass is numpy (search/facets.py).
-        if q is None:
-            base = data.all_mask
-            matched_by_query = len(data.all_docs)
-        else:
-            found = matching_docs(searcher, q, data.all_docs, self._score_data(searcher))
-            matched_by_query = len(found)
-            base = data.mask(found)
-        if req.date_from or req.date_to:
-            low = date_number(req.date_from) or 1
-            high = date_number(req.date_to) or 99_991_231
-            base = data.date_filter(base, low, high)
-        selections = {
-            name: data.selection(FACET_FIELDS[name], values) for name, values in req.filters().items()
-        }
-        matched, counts = disjunctive_counts(data, base, selections)
-        return matched, counts, matched_by_query
-
-    def _run_once(self, searcher, data: FacetData, q, req: SearchRequest, page: int, per_page: int):
-        matched, counts, matched_by_query = self._matched(searcher, data, q, req)
-        total = int(np.count_nonzero(matched))
-        upto = page * per_page
-        start = upto - per_page
-        if total <= start:
-            top = []
-        elif req.sort == "date_asc":
-            top = [(d, 0.0) for d in data.oldest(matched, upto)[start:]]
-        elif q is None or req.sort == "date":
-            top = [(d, 0.0) for d in data.newest(matched, upto)[start:]]
-        else:
-            phrases = has_phrase(q)
-            allow = None if total == matched_by_query and not phrases else data.docs(matched)
-            # The total comes from the facet pass; only the best max(upto, RERANK) are ranked.
-            # The best RERANK are fetched whatever the page, so the recency re-ordering is the same on every page.
-            # Whoosh's own matcher tree, evaluated a posting list at a time (search/topk.py): the same scores and
-            # order as searcher.search(..., limit=...), without scoring each matching document in Python.
-            scoring = scoring_query(q) if phrases else q
-            limit = max(upto, RERANK)
-            top_n = top_docs(searcher, scoring, limit, allow, self._score_data(searcher))
-            if top_n is None:
-                top_n = searcher.search(scoring, filter=allow, limit=limit).top_n
-            ranked = rerank([(docnum, score) for score, docnum in top_n], data.published,
-                            self.reference_date or dt.date.today())
-            top = ranked[start:upto]
-        return total, counts, top, q
+            plain = [Tier(q, i == 0, kind) for i, (q, kind) in enumerate(
+                ((plain_query(req.q, searcher.schema), "full"), (plain_query(req.q, searcher.schema, True), "partial")))
+                if q is not query.NullQuery]
+            return run_tiers(searcher, data, scores, plain, req, page, per_page, today)
 
     def _hits(self, stored: list[tuple[dict, float]], q) -> list[SearchHit]:
         return build_hits(stored, q, self.text_for)

@@ -8,6 +8,7 @@ Used by ``bench/relevance.py`` (prints the figures) and ``tests/test_relevance.p
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,13 +101,82 @@ def evaluate(engine, cases: list[Judgment]) -> dict:
 
 def build_engine(index_dir: Path, data_dir: Path):
     """A SearchEngine over the demo corpus plus the distractors, with the fixed reference date."""
+    synonyms = Synonyms.from_themes_file()
+    return _engine_over(index_dir, demo_documents(synonyms) + distractors(data_dir / "distractors.yaml"), synonyms)
+
+
+def _engine_over(index_dir: Path, docs: list[IndexDocument], synonyms: Synonyms):
     from .engine import SearchEngine
 
-    synonyms = Synonyms.from_themes_file()
-    docs = demo_documents(synonyms) + distractors(data_dir / "distractors.yaml")
     texts = {d.id: d.text for d in docs}
     engine = SearchEngine(index_dir, text_for=lambda ids: {i: texts[i] for i in ids if i in texts},
                           synonyms=synonyms)
     engine.reference_date = REFERENCE_DATE
     engine.rebuild(docs)
     return engine
+
+
+# -- the shared real corpus ------------------------------------------------------------------------------------
+
+REAL_CORPUS = Path("../shared/corpora/crpv-real-texts/items.json")  # relative to the repository root
+SUMMARY_CHARS = 300  # what crawl/extract.py keeps of a page's first real paragraph
+
+
+@dataclass
+class RealQuery:
+    q: str
+    split: str
+    need: str
+    grades: dict[str, int]
+
+
+def real_documents(path: Path, synonyms: Synonyms | None = None) -> list[IndexDocument]:
+    """The shared real texts as the crawler would index them: title, body paragraphs as text, the first
+    paragraph of 40 characters or more as summary (the extractor's fallback when a page has no description),
+    the readers' themes and type."""
+    pillar_of = (synonyms or Synonyms.from_themes_file()).pillar_of
+    docs = []
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        paragraphs = [p for p in item["body"] if p.strip()]
+        lead = next((p for p in paragraphs if len(p) >= 40 and p != item["title"]), "")
+        if len(lead) > SUMMARY_CHARS:
+            lead = lead[:SUMMARY_CHARS].rsplit(" ", 1)[0] + "…"
+        docs.append(IndexDocument(
+            id=item["id"], url=item["source_url"], title=item["title"], text="\n".join(paragraphs), summary=lead,
+            centre=item.get("host", ""), themes=list(item["themes"]),
+            pillars=sorted({p for p in map(pillar_of.get, item["themes"]) if p}), doctype=item["type"],
+            language="fr",
+        ))
+    return docs
+
+
+def real_queries(queries: Path, judged: Path | None = None) -> list[RealQuery]:
+    """The practitioners' queries with their pooled grades (empty until judged)."""
+    grades = {}
+    if judged is not None and judged.exists():
+        grades = {e["q"]: {str(k): int(v) for k, v in (e.get("grades") or {}).items()}
+                  for e in yaml.safe_load(judged.read_text(encoding="utf-8")) or []}
+    return [RealQuery(q=e["q"], split=e["split"], need=e.get("need", ""), grades=grades.get(e["q"], {}))
+            for e in yaml.safe_load(queries.read_text(encoding="utf-8"))]
+
+
+def score_rankings(rankings: dict[str, list[str]], cases: list[RealQuery]) -> dict:
+    """Mean nDCG@10 and MRR@10 of ranked id lists (query → ids), overall and per split."""
+    per_query = [{"q": c.q, "split": c.split, "ndcg": ndcg(rankings[c.q], c.grades),
+                  "rr": reciprocal_rank(rankings[c.q], c.grades), "top": rankings[c.q][:5]} for c in cases]
+    out = {"queries": len(per_query), "per_query": per_query}
+    for name, part in (("all", per_query), *((s, [p for p in per_query if p["split"] == s]) for s in ("dev", "test"))):
+        n = max(1, len(part))
+        out[name] = {"ndcg@10": sum(p["ndcg"] for p in part) / n, "mrr@10": sum(p["rr"] for p in part) / n,
+                     "queries": len(part)}
+    return out
+
+
+def build_real_engine(index_dir: Path, corpus: Path):
+    """A SearchEngine over the shared real texts (no recency: the texts carry no publication date here)."""
+    synonyms = Synonyms.from_themes_file()
+    return _engine_over(index_dir, real_documents(corpus, synonyms), synonyms)
+
+
+def ranked_ids(engine, q: str, k: int = K) -> list[str]:
+    return [hit.id for hit in engine.search(SearchRequest(q=q, per_page=k)).results]

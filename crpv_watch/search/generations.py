@@ -115,6 +115,27 @@ def remove_generation(index_dir: Path, name: str | None) -> None:
         shutil.rmtree(index_dir / name, ignore_errors=True)
 
 
+def remove_leftovers(index_dir: Path, keep: str | None) -> list[str]:
+    """What a killed rebuild left: generation directories other than ``keep`` (the live one) and temporary
+    pointer files. Call with the live generation's write lock held (no rebuild can be under way then) and under
+    :func:`swap_lock` (no pointer being written)."""
+    removed = []
+    try:
+        entries = list(os.scandir(index_dir))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False) and GENERATION_NAME.match(entry.name) and entry.name != keep:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+        elif entry.is_file(follow_symlinks=False) and entry.name.startswith(f".{POINTER}.") \
+                and entry.name.endswith(".tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+            removed.append(entry.name)
+    return removed
+
+
 def acquire(lock, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while True:

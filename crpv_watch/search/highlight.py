@@ -21,7 +21,7 @@ LEAD_CHARS = 60
 MAX_SCAN_CHARS = 300_000
 ELLIPSIS = "…"
 
-_analyzer = french_analyzer(stem=True)
+_analyzer = french_analyzer(stem=True, field_nouns=True)
 
 
 @dataclass(frozen=True)

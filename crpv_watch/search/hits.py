@@ -6,9 +6,11 @@ import json
 import logging
 from collections.abc import Callable
 
+from whoosh import query
+
+from ..text.analysis import french_analyzer
 from .highlight import make_snippet
-from .query import highlight_terms
-from .schema import number_date, split_ids
+from .schema import STEMMED_FIELDS, number_date, split_ids
 from .types import SearchHit
 
 log = logging.getLogger(__name__)
@@ -51,3 +53,34 @@ def build_hits(stored: list[tuple[dict, float]], q, text_for: Callable[[list[str
             score=float(score),
         ))
     return hits
+
+
+def highlight_terms(q: query.Query | None) -> frozenset[str]:
+    """The stemmed terms a query looks for (terms under NOT are left out: they match no shown document)."""
+    found: set[str] = set()
+
+    def walk(node: query.Query) -> None:
+        if isinstance(node, query.Not):
+            return
+        if isinstance(node, query.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, query.Term) and not isinstance(node, (query.FuzzyTerm, query.Prefix)) \
+                and node.fieldname in STEMMED_FIELDS:
+            found.add(node.text)
+        elif isinstance(node, query.Phrase) and node.fieldname in STEMMED_FIELDS:
+            found.update(node.words)
+        for child in node.children():
+            walk(child)
+
+    if q is not None:
+        walk(q)
+    return frozenset(found)
+
+
+def text_terms(text: str) -> frozenset[str]:
+    """The stemmed terms of plain text in query mode (what the highlighter marks when there is no parsed query)."""
+    return frozenset(t.text for t in _query_analyzer(text, mode="query"))
+
+
+_query_analyzer = french_analyzer(stem=True, field_nouns=True)

@@ -1,7 +1,9 @@
 """From what a person typed to a Whoosh query: the small query language of the search box.
 
-    renouvellement urbain        every word required (the engine falls back to any word, with a notice)
-    "conseil citoyen"  « … »     a phrase (stop words and plurals aside)
+    renouvellement urbain        every word required first; when they are few, documents with some of the words
+                                 follow (search/engine.py)
+    "conseil citoyen"  « … »     a phrase (stop words and plurals aside) first, then its words apart
+    exact:"conseil citoyen"      only the phrase (also exactement:); exact:mot: no automatic variant
     -copropriété   NOT x  SAUF x exclusion
     emploi OR insertion   OU     either; AND / ET explicit; parentheses group
     titre:jardin  titre:"…"      in the title only (also résumé:, texte:)
@@ -9,7 +11,8 @@
                                  facet filters; values are ids, or a label's words (theme:logement)
     renouv*   mediatrise~        prefix; fuzzy (one edit, ``~2`` for two)
 
-Acronyms of the thesaurus and their expansions find each other (ASV ↔ atelier santé ville). Operators are
+Acronyms of the thesaurus and their expansions find each other (ASV ↔ atelier santé ville). A rare or unknown
+word also matches its closest more frequent indexed forms (search/variants.py). Operators are
 upper case only: lower-case "et"/"ou" are words (stop words). French text is full of apostrophes and colons
 ("l'habitant", "Politique de la ville : bilan"), so a colon only makes a field when a known name is glued to a
 value. Parsing never raises: on any trouble the query falls back to its plain words.
@@ -18,6 +21,7 @@ value. Parsing never raises: on any trouble the query falls back to its plain wo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query
@@ -26,6 +30,7 @@ from whoosh.query import ConstantScoreQuery
 from ..text.analysis import french_analyzer, stem_word
 from .schema import FACET_FIELDS, STEMMED_FIELDS, TEXT_FIELDS
 from .synonyms import Synonyms, fold, terms
+from .variants import variant_query
 
 # The words of a query when its syntax is given up: quotes, parentheses and operators dropped.
 _PLAIN_WORDS = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
@@ -49,7 +54,8 @@ TITLE_FIELDS = {"title": TEXT_FIELDS["title"], "title_exact": TEXT_FIELDS["title
 TEXT_PREFIXES = {
     "titre": TITLE_FIELDS, "title": TITLE_FIELDS,
     "resume": {"summary": TEXT_FIELDS["summary"]}, "summary": {"summary": TEXT_FIELDS["summary"]},
-    "texte": {"body": TEXT_FIELDS["body"]}, "text": {"body": TEXT_FIELDS["body"]},
+    "texte": {"body": TEXT_FIELDS["body"], "credits": TEXT_FIELDS["credits"]},
+    "text": {"body": TEXT_FIELDS["body"], "credits": TEXT_FIELDS["credits"]},
 }
 FACET_PREFIXES = {
     "theme": "theme", "thematique": "theme", "centre": "centre", "source": "centre", "type": "type",
@@ -57,8 +63,9 @@ FACET_PREFIXES = {
     "year": "year", "langue": "language", "lang": "language", "language": "language", "pilier": "pillar",
     "pillar": "pillar",
 }
+EXACT_PREFIXES = {"exact", "exacte", "exactement"}
 
-_unstemmed = french_analyzer(stem=False)
+_unstemmed = french_analyzer(stem=False, field_nouns=True)
 
 
 @dataclass
@@ -67,6 +74,8 @@ class QueryContext:
 
     synonyms: Synonyms | None = None
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # facet → {value id: label}
+    # Typed word → stems of its closest more frequent indexed forms (search/variants.py); None: no variants.
+    variants: Callable[[str], tuple[str, ...]] | None = None
 
     def resolve(self, facet: str, raw: str) -> list[str]:
         """The facet ids a typed value names: the id itself, else values whose id or label words hold it."""
@@ -89,6 +98,7 @@ class _Item:
     node: query.Query | None
     negated: bool = False
     word: str | None = None  # a plain, unfielded word: candidate for synonym expansion
+    required: bool = False  # a facet filter: stays required when the words are any-word
 
 
 class _Syntax(Exception):
@@ -96,8 +106,10 @@ class _Syntax(Exception):
 
 
 class _Parser:
-    def __init__(self, text: str, schema, any_word: bool, ctx: QueryContext):
-        self.schema, self.any_word, self.ctx = schema, any_word, ctx
+    def __init__(self, text: str, schema, any_word: bool, ctx: QueryContext, relax: bool = False,
+                 expanded: dict[str, tuple[str, ...]] | None = None):
+        self.schema, self.any_word, self.ctx, self.relax = schema, any_word, ctx, relax
+        self.expanded = expanded if expanded is not None else {}
         self.tokens = self._tokenize(text)
         self.pos = 0
 
@@ -148,11 +160,15 @@ class _Parser:
                 continue
             items.append(self.parse_unary())
         items = self._expand_synonyms(items)
-        positives = [i.node for i in items if i.node is not None and not i.negated]
+        positives = [i.node for i in items if i.node is not None and not i.negated and not i.required]
+        required = [i.node for i in items if i.node is not None and not i.negated and i.required]
         negatives = [i.node for i in items if i.node is not None and i.negated]
         positive = None
         if positives:
             positive = positives[0] if len(positives) == 1 else (query.Or if self.any_word else query.And)(positives)
+        if required:
+            positive = query.And([*required, positive]) if positive is not None else \
+                (required[0] if len(required) == 1 else query.And(required))
         if not negatives:
             return positive
         negative = negatives[0] if len(negatives) == 1 else query.Or(negatives)
@@ -185,17 +201,21 @@ class _Parser:
     def _atom(self, kind: str, prefix: str | None, text: str, negated: bool) -> _Item:
         name = fold(prefix) if prefix else None
         if name in FACET_PREFIXES:
-            return _Item(self._facet(FACET_PREFIXES[name], text), negated)
-        fields = TEXT_PREFIXES.get(name, TEXT_FIELDS) if name else TEXT_FIELDS
-        if name and name not in TEXT_PREFIXES:  # "ville:bilan", "11h:30": not a field, plain text
+            return _Item(self._facet(FACET_PREFIXES[name], text), negated, required=True)
+        exact = name in EXACT_PREFIXES
+        fields = TEXT_PREFIXES.get(name, TEXT_FIELDS) if name and not exact else TEXT_FIELDS
+        if name and name not in TEXT_PREFIXES and not exact:  # "ville:bilan", "11h:30": not a field, plain text
             text = f"{prefix} {text}"
             kind = "phrase" if kind == "phrase" else "words"
-        if kind == "phrase":
+        if kind == "phrase" and not (self.relax and not exact and not negated):
             return _Item(phrase_query(text, self.schema, fields), negated)
-        if kind == "words":
-            nodes = [n for n in (word_query(w, self.schema, fields) for w in text.split()) if n is not None]
+        if kind in ("words", "phrase"):  # a relaxed phrase: its words, anywhere
+            nodes = [n for n in (word_query(w, self.schema, fields) for w in _PLAIN_WORDS.findall(text))
+                     if n is not None]
             group = query.Or if self.any_word else query.And
-            return _Item(group(nodes) if nodes else None, negated)
+            return _Item((nodes[0] if len(nodes) == 1 else group(nodes)) if nodes else None, negated)
+        if exact:
+            return _Item(word_query(text.strip("*~"), self.schema, fields), negated)
         fuzzy = re.fullmatch(r"(.+?)~([12])?", text)
         if fuzzy and len(fuzzy[1]) >= 3:
             return _Item(fuzzy_query(fuzzy[1], int(fuzzy[2] or 1), self.schema, fields), negated)
@@ -203,7 +223,14 @@ class _Parser:
             return _Item(prefix_query(text.rstrip("*"), self.schema, fields), negated)
         word = text.strip("*~")
         plain = None if (negated or name) else word
-        return _Item(word_query(word, self.schema, fields), negated, plain)
+        node = word_query(word, self.schema, fields)
+        if node is not None and not negated and self.ctx.variants is not None:
+            stems = self.ctx.variants(word)
+            near = variant_query(stems, fields, STEMMED_FIELDS) if stems else None
+            if near is not None:
+                self.expanded[word] = stems
+                node = query.Or([node, near])
+        return _Item(node, negated, plain)
 
     def _facet(self, facet: str, raw: str) -> query.Query:
         ids = self.ctx.resolve(facet, raw.strip()) or [raw.strip()]
@@ -315,13 +342,18 @@ def fuzzy_query(text: str, maxdist: int, schema, fields: dict[str, float]) -> qu
     return parts[0] if len(parts) == 1 else query.Or(parts)
 
 
-def parse(text: str, schema, any_word: bool = False, context: QueryContext | None = None) -> query.Query | None:
-    """The query for ``text``, or None when nothing searchable is left (empty, or only stop words)."""
+def parse(text: str, schema, any_word: bool = False, context: QueryContext | None = None, relax: bool = False,
+          expanded: dict[str, tuple[str, ...]] | None = None) -> query.Query | None:
+    """The query for ``text``, or None when nothing searchable is left (empty, or only stop words).
+
+    ``relax``: phrases not marked exact become their words, anywhere in the document. ``expanded`` (when given)
+    receives the typed words matched with their closest indexed forms, and those forms' stems.
+    """
     text = (text or "").strip()
     if not text:
         return None
     try:
-        q = _Parser(text, schema, any_word, context or QueryContext()).parse()
+        q = _Parser(text, schema, any_word, context or QueryContext(), relax, expanded).parse()
     except Exception:  # any trouble at all: the plain words
         q = plain_query(text, schema, any_word)
     if q is None:
@@ -365,34 +397,3 @@ def query_words(text: str) -> list[tuple[int, int, str]]:
         if word and not m["field"] and not m["neg"] and word not in _OPERATORS and re.fullmatch(r"\w+", word):
             out.append((m.start("word"), m.end("word"), word))
     return out
-
-
-def highlight_terms(q: query.Query | None) -> frozenset[str]:
-    """The stemmed terms a query looks for (terms under NOT are left out: they match no shown document)."""
-    found: set[str] = set()
-
-    def walk(node: query.Query) -> None:
-        if isinstance(node, query.Not):
-            return
-        if isinstance(node, query.AndNot):
-            walk(node.a)
-            return
-        if isinstance(node, query.Term) and not isinstance(node, (query.FuzzyTerm, query.Prefix)) \
-                and node.fieldname in STEMMED_FIELDS:
-            found.add(node.text)
-        elif isinstance(node, query.Phrase) and node.fieldname in STEMMED_FIELDS:
-            found.update(node.words)
-        for child in node.children():
-            walk(child)
-
-    if q is not None:
-        walk(q)
-    return frozenset(found)
-
-
-def text_terms(text: str) -> frozenset[str]:
-    """The stemmed terms of plain text in query mode (what the highlighter marks when there is no parsed query)."""
-    return frozenset(t.text for t in _query_analyzer(text, mode="query"))
-
-
-_query_analyzer = french_analyzer(stem=True)

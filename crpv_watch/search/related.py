@@ -32,8 +32,8 @@ RERANK = 50
 MLT_TERMS = 15
 MLT_TEXT_CHARS = 30_000  # the start of a long PDF says what it is about; analysing all of it costs ~50 ms
 
-_unstemmed = french_analyzer(stem=False)
-_stemmed = french_analyzer(stem=True)
+_unstemmed = french_analyzer(stem=False, field_nouns=True)
+_stemmed = french_analyzer(stem=True, field_nouns=True)
 
 
 def recency_factor(published: int, today: dt.date) -> float:

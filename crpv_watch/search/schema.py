@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -18,16 +19,18 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from ..items import IndexDocument
 from ..text.analysis import french_analyzer
 
-SCHEMA_VERSION = 2  # 2: departments, qpvs, spell
+SCHEMA_VERSION = 3  # 2: departments, qpvs, spell; 3: field nouns kept (été), credits apart
 
 # Multi-valued facet fields are stored and indexed as comma-separated ids (ids never contain commas).
 SEP = ","
 
 # The text fields a query searches, with their BM25F boosts. title_exact holds unstemmed words, so a title
 # that has the very word typed ranks above one that only shares its stem.
-TEXT_FIELDS = {"title": 3.0, "title_exact": 4.0, "summary": 2.0, "body": 1.0}
+# credits holds the metadata lines of the text (authors, editors, photo credits…): a name there says who made the
+# document, not what it is about, so it weighs a fraction of the text.
+TEXT_FIELDS = {"title": 3.0, "title_exact": 4.0, "summary": 2.0, "body": 1.0, "credits": 0.2}
 # Fields whose terms are stemmed: the ones a highlighter compares document words with.
-STEMMED_FIELDS = ("title", "summary", "body")
+STEMMED_FIELDS = ("title", "summary", "body", "credits")
 
 # SearchRequest facet name → index field.
 FACET_FIELDS = {
@@ -39,16 +42,57 @@ MULTI_VALUED = frozenset({"themes", "region", "pillars", "departments", "qpvs"})
 SPELL_FIELD = "spell"
 
 
+# A line of the text that credits people or says who published it and under which licence: "Auteur : …",
+# "Rédaction : …", "Crédits photos : …", "Directrice de la publication …", "Publié par … le …", "… Creative
+# Commons …". Only short lines (a paragraph that starts with "Source" or "Photo" and goes on is text).
+CREDIT_LINE = re.compile(
+    r"""^\W*(?:auteur|autrice|auteurs|autrices|r[ée]daction|r[ée]dig[ée]e?s?\s+par|r[ée]dact(?:eur|rice)s?|
+    direct(?:eur|rice)\s+(?:de\s+la\s+)?(?:publication|r[ée]daction)|directions?\s+de\s+la\s+publication|
+    comit[ée]\s+de\s+r[ée]daction|cr[ée]dits?|photos?\s*(?::|©)|photographies?\s*:|illustrations?\s*:|©|
+    conception(?:\s+graphique)?\s*:|mise\s+en\s+page|maquette\s*:|graphisme\s*:|r[ée]alisation\s*:|
+    coordination\s*:|[ée]dit[ée]e?\s+par|[ée]dit(?:eur|rice)\s*:|issn|isbn|d[ée]p[ôo]t\s+l[ée]gal|
+    publi[ée]e?s?\s+(?:le|par)\b|mis\s+[àa]\s+jour\s+le|source\s*:|contacts?\s*:|t[ée]l(?:[ée]phone)?\s*:|
+    licen[cs]e\b|attribution\s*[—–-]|pas\s+d.utilisation\s+commerciale|.{0,200}creative\s+commons)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+CREDIT_LINE_CHARS = 300
+# A label alone on its line ("Rédaction") credits the line after it.
+CREDIT_LABEL = re.compile(r"^\W*(?:auteurs?|autrices?|r[ée]daction|cr[ée]dits?(?:\s+photos?)?|coordination)\W*$",
+                          re.IGNORECASE)
+
+
+def split_credits(text: str) -> tuple[str, str]:
+    """(the text without its credit lines, the credit lines)."""
+    if not text:
+        return "", ""
+    body, credits = [], []
+    label = False
+    for line in text.split("\n"):
+        short = len(line) <= CREDIT_LINE_CHARS
+        if short and (label or CREDIT_LINE.match(line)):
+            credits.append(line)
+            label = bool(CREDIT_LABEL.match(line))
+        else:
+            body.append(line)
+            label = short and bool(CREDIT_LABEL.match(line))
+            if label:
+                body.pop()
+                credits.append(line)
+    return "\n".join(body), "\n".join(credits)
+
+
 def build_schema() -> Schema:
-    stemmed = french_analyzer(stem=True)
+    stemmed = french_analyzer(stem=True, field_nouns=True)
+    exact = french_analyzer(stem=False, field_nouns=True)
     return Schema(
         id=ID(unique=True, stored=True),
         url=STORED(),
         title=TEXT(analyzer=stemmed, stored=True),
-        title_exact=TEXT(analyzer=french_analyzer(stem=False)),
+        title_exact=TEXT(analyzer=exact),
         summary=TEXT(analyzer=stemmed, stored=True),
         # The full text stays in the database (text_for gives it to the highlighter): a third less disk.
         body=TEXT(analyzer=stemmed),
+        credits=TEXT(analyzer=stemmed),
         themes=KEYWORD(stored=True, commas=True),
         pillars=KEYWORD(commas=True),
         centre=ID(stored=True),
@@ -65,7 +109,7 @@ def build_schema() -> Schema:
         seen=NUMERIC(numtype=int, bits=64, signed=False, sortable=True, default=0),
         found_at=STORED(),
         # No positions: only its lexicon is read (spelling suggestions), never its postings' positions.
-        spell=TEXT(analyzer=french_analyzer(stem=False), phrase=False),
+        spell=TEXT(analyzer=exact, phrase=False),
     )
 
 
@@ -89,13 +133,15 @@ def _ids(values: list[str]) -> str:
 def to_fields(doc: IndexDocument) -> dict[str, Any]:
     """The Whoosh fields of one document (empty fields are left out: Whoosh indexes nothing for them)."""
     title = doc.title or ""
+    body, credits = split_credits(doc.text or "")
     fields: dict[str, Any] = {
         "id": doc.id,
         "url": doc.url,
         "title": title,
         "title_exact": title,
         "summary": doc.summary or "",
-        "body": doc.text or "",
+        "body": body,
+        "credits": credits,
         "themes": _ids(doc.themes),
         "pillars": _ids(doc.pillars),
         "centre": doc.centre or "",

@@ -53,7 +53,7 @@ LOWERCASE_IS_A_WORD = frozenset(
     "caf ars acv pru qp".split()
 )
 
-_analyzer = french_analyzer(stem=True)
+_analyzer = french_analyzer(stem=True, field_nouns=True)
 _WORDS = re.compile(r"[\w]+", re.UNICODE)
 
 

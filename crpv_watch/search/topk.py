@@ -27,7 +27,7 @@ from whoosh.matching import mcore
 from whoosh.matching.binary import AndMaybeMatcher, AndNotMatcher, IntersectionMatcher, UnionMatcher
 from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.query import Or
-from whoosh.scoring import BM25FScorer
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 try:  # whoosh3 codec's on-disk leaf matcher (whoosh-reloaded is pinned < 2.8)
@@ -166,7 +166,7 @@ def top_docs(searcher, q, limit: int, allow=None, data: ScoreData | None = None)
     """``searcher.search(q, filter=allow, limit=limit).top_n``: [(score, global doc number)], best first (equal
     scores by doc number). None when the searcher's weighting is not one this module reproduces."""
     weighting = searcher.weighting
-    if type(weighting).__name__ != "BM25F" or getattr(weighting, "use_final", False):
+    if not isinstance(weighting, BM25F) or getattr(weighting, "use_final", False):
         return None
     data = data if data is not None and data.searcher is searcher else ScoreData(searcher)
     context = searcher.context(limit=limit)

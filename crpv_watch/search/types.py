@@ -138,6 +138,9 @@ class SearchResponse:
     per_page: int = 10
     notice: str | None = None  # e.g. fallback to any-word matching
     suggestion: str | None = None  # "Vouliez-vous dire …": a corrected query that finds more
+    # How many of the ranked documents (the first ones) hold every word of the query as typed, phrases exact;
+    # the others follow in tiers (search/tiers.py). None when browsing without words.
+    complete: int | None = None
 
     @property
     def pages(self) -> int:
@@ -156,6 +159,7 @@ class SearchResponse:
             },
             "notice": self.notice,
             "suggestion": self.suggestion,
+            "complete": self.complete,
         }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..crawl.patterns import pattern_problem
 from ..tagging.thesaurus import DEFAULT_REGIONS, DEFAULT_THEMES, VocabularyError, load_regions, load_themes
 from ..tagging.yamlcheck import Checker, Problem, key_line, load_roundtrip, node_line, suggest, type_name
 
@@ -35,7 +36,9 @@ class Source:
     themes: list[str] = field(default_factory=list)  # default theme ids: a weak prior for the tagger
     schedule: str = "daily"  # daily | weekly | 5-field cron expression
     enabled: bool = True
-    allow_private_network: bool = False
+    # Host names (or IP literals) this source may reach on loopback or private addresses, e.g. an intranet
+    # server; only an admin sets them, and link-local / metadata / unique-local addresses stay refused anyway.
+    private_hosts: list[str] = field(default_factory=list)
     crawl_delay: float | None = None  # per-source politeness override (seconds)
     max_pages: int | None = None
     max_depth: int | None = None
@@ -86,6 +89,14 @@ def url_problem(value: str) -> str | None:
         return f"invalid URL '{value}': scheme must be http or https"
     if not parts.hostname or any(c.isspace() for c in value):
         return f"invalid URL '{value}'"
+    return None
+
+
+def private_host_problem(value: str) -> str | None:
+    """A ``private_hosts`` entry is a bare host name or IP address (no scheme, port or path)."""
+    host = value.strip().strip("[]").rstrip(".")
+    if not host or any(c in host for c in "/@?#* \t") or (":" in host and host.count(":") < 2):
+        return f"invalid host '{value}': a host name or an IP address, without scheme, port or path"
     return None
 
 
@@ -145,7 +156,7 @@ class _Validator:
         line = node_line(entry)
         sid = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index + 1}"
         before = len(chk.problems)
-        chk.unknown_keys(entry, KNOWN_KEYS, sid)
+        chk.unknown_keys(entry, (*KNOWN_KEYS, "allow_private_network"), sid)
         for key in REQUIRED_KEYS:
             chk.string(entry, key, sid, required=True)
         if "id" in entry and isinstance(entry["id"], str):
@@ -163,10 +174,10 @@ class _Validator:
         for key in ("include", "exclude"):
             values[key] = chk.string_list(entry, key, sid) or []
             for pattern in values[key]:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    chk.add(key_line(entry, key, line), key, f"invalid regular expression '{pattern}': {exc}", sid)
+                problem = pattern_problem(pattern)
+                if problem:
+                    chk.add(key_line(entry, key, line), key, f"invalid regular expression '{pattern}': {problem}",
+                            sid)
         values["region"] = self._codes(entry, "region", sid, self.regions, allow_scalar=True)
         values["departments"] = self._codes(entry, "departments", sid, set(self.region_of))
         for dep in values["departments"]:
@@ -186,7 +197,16 @@ class _Validator:
                 chk.add(key_line(entry, "schedule"), "schedule", message, sid)
             elif schedule is not None:
                 values["schedule"] = schedule.strip()
-        for key in ("enabled", "allow_private_network", "sitemaps"):
+        if "allow_private_network" in entry:  # the blanket switch of earlier versions: hosts are named now
+            chk.add(key_line(entry, "allow_private_network"), "allow_private_network",
+                    "replaced by private_hosts: list the host names allowed to reach private addresses, "
+                    "e.g. private_hosts: [intranet.example.org]", sid)
+        values["private_hosts"] = chk.string_list(entry, "private_hosts", sid) or []
+        for host in values["private_hosts"]:
+            message = private_host_problem(host)
+            if message:
+                chk.add(key_line(entry, "private_hosts", line), "private_hosts", message, sid)
+        for key in ("enabled", "sitemaps"):
             if key in entry:
                 if isinstance(entry[key], bool):
                     values[key] = bool(entry[key])
@@ -199,10 +219,6 @@ class _Validator:
         if "notes" in entry:
             values["notes"] = chk.string(entry, "notes", sid) or ""
         values["oai_pmh"] = self._oai(entry, sid)
-        if values.get("enabled", True) and not (values["feeds"] or values["start_urls"] or values.get("sitemaps")
-                                                or values["oai_pmh"]):
-            chk.add(line, "start_urls", "an enabled source needs feeds, start_urls, oai_pmh or sitemaps: true: "
-                                        "nothing to crawl", sid)
         if len(chk.problems) > before:
             return None
         return Source(**values)

@@ -82,7 +82,7 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-DEFAULTS = {"enabled": True, "allow_private_network": False, "schedule": "daily"}
+DEFAULTS = {"enabled": True, "schedule": "daily"}
 
 
 def _same(old: Any, new: Any) -> bool:

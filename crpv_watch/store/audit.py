@@ -56,3 +56,13 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     before, after = before or {}, after or {}
     keys = list(dict.fromkeys([*before, *after]))
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def cli_user() -> str:
+    """Who acts from the command line, for the log: ``cli:<login name>`` (``cli`` when the system has none)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"

@@ -1,6 +1,9 @@
 """The database schema: everything needed to rebuild the search index lives here.
 
 Change it only together with a migration in ``store/migrations/versions`` (``alembic revision --autogenerate``).
+Types must hold their values on SQLite and PostgreSQL alike: free text from the web (URLs, validators, authors)
+is ``Text``, never a ``String(n)`` that PostgreSQL would enforce; 64-bit hashes are ``BigInteger``; instants are
+``UTCDateTime`` (``timestamp with time zone`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import false
+
+from .types import UTCDateTime
 
 
 def utcnow() -> dt.datetime:
@@ -40,19 +45,19 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True)  # stable: hash of the first canonical URL
-    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
     source_id: Mapped[str] = mapped_column(String(100), index=True)  # the first place it was found
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
-    content_type: Mapped[str] = mapped_column(String(100), default="text/html")
-    language: Mapped[str | None] = mapped_column(String(10))
-    author: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(Text, default="text/html")
+    language: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[dt.date | None] = mapped_column(Date, index=True)
     pages: Mapped[int | None] = mapped_column(Integer)
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    simhash: Mapped[int | None] = mapped_column(Integer)  # 63-bit, for near duplicates
+    simhash: Mapped[int | None] = mapped_column(BigInteger)  # 63-bit, for near duplicates
     doctype: Mapped[str] = mapped_column(String(60), default="actualite")
     doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
@@ -60,8 +65,8 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)  # "À la une"
     from_first_crawl: Mapped[bool] = mapped_column(Boolean, default=False)  # back catalogue, kept out of digests
-    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Territories named in the text (tagging): department codes and QPV codes.
     departments: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -69,8 +74,9 @@ class Document(Base):
 
     places: Mapped[list[Place]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                order_by="Place.id")
+    # theme_id breaks ties, so that equal scores come out in one order whatever the database.
     themes: Mapped[list[DocumentTheme]] = relationship(back_populates="document", cascade="all, delete-orphan",
-                                                       order_by="DocumentTheme.score.desc()")
+                                                       order_by="(DocumentTheme.score.desc(), DocumentTheme.theme_id)")
 
     @property
     def searchable(self) -> bool:
@@ -94,15 +100,15 @@ class Place(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     source_id: Mapped[str] = mapped_column(String(100), index=True)
-    url: Mapped[str] = mapped_column(String(2000))
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of the raw body, to skip re-extraction
-    feed_updated: Mapped[str | None] = mapped_column(String(100))  # the feed entry's updated stamp
+    feed_updated: Mapped[str | None] = mapped_column(Text)  # the feed entry's updated stamp
     http_status: Mapped[int | None] = mapped_column(Integer)
     gone_count: Mapped[int] = mapped_column(Integer, default=0)  # successive 404/410 answers
-    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="places")
 
@@ -129,15 +135,15 @@ class TagOverride(Base):
     action: Mapped[str] = mapped_column(String(20))  # add_theme | remove_theme | set_type
     value: Mapped[str] = mapped_column(String(80))
     user_email: Mapped[str] = mapped_column(String(320), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running|completed|interrupted|failed
     pid: Mapped[int | None] = mapped_column(Integer)
     source_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -163,7 +169,7 @@ class CrawlRunSource(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     removed: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[CrawlRun] = relationship(back_populates="sources")
 
@@ -174,10 +180,10 @@ class CrawlError(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
     source_id: Mapped[str] = mapped_column(String(100), index=True)
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(20))  # fetch | parse | extract | tag | store | index
     error: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     run: Mapped[CrawlRun] = relationship(back_populates="errors")
 
@@ -202,10 +208,46 @@ class IndexQueue(Base):
     """
 
     __tablename__ = "index_queue"
+    __table_args__ = (Index("ix_index_queue_node_id", "node", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(String(16), index=True)
-    queued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whose index the entry is for: "" is the install's main index (the worker's); each other ``IndexNode``
+    # (a web node keeping its own index) gets its own copy of every entry and drains only its own.
+    node: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class IndexNode(Base):
+    """A process keeping its own search index, fed from its entries of ``index_queue`` (see store.coordination)."""
+
+    __tablename__ = "index_nodes"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RuntimeState(Base):
+    """Small records the processes publish for each other: heartbeats, the progress of an index rebuild."""
+
+    __tablename__ = "runtime_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkRequest(Base):
+    """A job the web asked the worker for (a crawl, an index rebuild); deleted by the worker that claims it."""
+
+    __tablename__ = "work_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # crawl | rebuild
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    user_email: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(Base):
@@ -216,8 +258,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="editor")  # editor | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Carried by the signed session cookie; moved on at sign-out, so every copy of an older cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class RateCounter(Base):
@@ -227,8 +271,8 @@ class RateCounter(Base):
     __table_args__ = (Index("ix_rate_counters_key_window", "key", "window_start", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(400))
-    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    key: Mapped[str] = mapped_column(Text)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -239,7 +283,7 @@ class QueryLog(Base):
     query: Mapped[str] = mapped_column(String(500), index=True)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     total: Mapped[int] = mapped_column(Integer)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditLog(Base):
@@ -248,10 +292,10 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_email: Mapped[str] = mapped_column(String(320), default="")
     action: Mapped[str] = mapped_column(String(60))  # e.g. document.hide, source.update, user.create
-    target: Mapped[str] = mapped_column(String(2000), default="")  # document id, source id, user e-mail…
+    target: Mapped[str] = mapped_column(Text, default="")  # document id, source id, user e-mail…
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -271,13 +315,13 @@ class Subscriber(Base):
     # permanent delivery failures, no longer mailed.
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending", index=True)
     frequency: Mapped[str] = mapped_column(String(10), default="weekly", server_default="weekly")  # weekly|daily
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # GDPR: when and where consent was given (e.g. "site:/abonnement", "site:recherche", "cli").
-    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     consent_source: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    last_digest_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # window end of the last digest sent
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_digest_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # window end of the last digest sent
     bounce_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # consecutive 5xx
     last_bounce: Mapped[str] = mapped_column(Text, default="", server_default="")
 
@@ -295,7 +339,7 @@ class Alert(Base):
     name: Mapped[str] = mapped_column(String(300), default="", server_default="")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # confirmed
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(200), default="", server_default="")  # consent source
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
@@ -316,16 +360,16 @@ class Digest(Base):
     period: Mapped[str] = mapped_column(String(20))  # 2026-W48 (weekly, Europe/Paris) or 2026-11-27 (daily)
     # sending | sent | failed (transient, retried) | bounced (permanent) | empty (nothing new, nothing sent)
     status: Mapped[str] = mapped_column(String(20), default="sending", server_default="sending", index=True)
-    message_id: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    message_id: Mapped[str] = mapped_column(Text, default="", server_default="")
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
     document_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    window_start: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    window_end: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     subscriber: Mapped[Subscriber] = relationship()
 
@@ -342,8 +386,8 @@ class Dossier(Base):
     intro: Mapped[str] = mapped_column(Text, default="", server_default="")
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by: Mapped[str] = mapped_column(String(320), default="", server_default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     items: Mapped[list[DossierItem]] = relationship(back_populates="dossier", cascade="all, delete-orphan",
                                                     order_by="DossierItem.position")
@@ -358,7 +402,7 @@ class DossierItem(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="items")
     document: Mapped[Document] = relationship()

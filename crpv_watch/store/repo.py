@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..items import IndexDocument
-from .models import CrawlRun, Document, DocumentTheme, IndexQueue, Place, TagOverride, utcnow
+from .models import CrawlRun, Document, DocumentTheme, IndexNode, IndexQueue, Place, TagOverride, utcnow
 
 
 def document_id_for(canonical_url: str) -> str:
@@ -79,20 +79,28 @@ def searchable_documents(session: Session, batch: int = 500) -> Iterator[Documen
         last = rows[-1].id
 
 
+def index_targets(session: Session) -> list[str]:
+    """The indexes a change must reach: the main one ("") and every registered index node's own."""
+    return sorted({""} | set(session.scalars(_INDEX_NODES)))
+
+
 def enqueue_index(session: Session, doc_ids: Iterable[str]) -> None:
-    session.add_all(IndexQueue(document_id=i) for i in doc_ids)
+    targets = index_targets(session)
+    session.add_all(IndexQueue(document_id=i, node=node) for i in doc_ids for node in targets)
 
 
-def take_index_queue(session: Session, limit: int = 1000) -> tuple[int, list[str]]:
-    """The oldest queued ids (deduplicated) and the highest queue row id taken, to delete after indexing."""
-    rows = session.execute(select(IndexQueue.id, IndexQueue.document_id).order_by(IndexQueue.id).limit(limit)).all()
-    if not rows:
-        return 0, []
-    return rows[-1].id, list(dict.fromkeys(r.document_id for r in rows))
+def take_index_queue(session: Session, limit: int = 1000, node: str = "") -> tuple[list[int], list[str]]:
+    """The oldest entries queued for ``node``'s index: their row ids (to delete once indexed) and the document
+    ids, deduplicated."""
+    rows = session.execute(select(IndexQueue.id, IndexQueue.document_id).where(IndexQueue.node == node)
+                           .order_by(IndexQueue.id).limit(limit)).all()
+    return [r.id for r in rows], list(dict.fromkeys(r.document_id for r in rows))
 
 
-def clear_index_queue(session: Session, up_to: int) -> None:
-    session.execute(delete(IndexQueue).where(IndexQueue.id <= up_to))
+def clear_index_queue(session: Session, row_ids: list[int]) -> None:
+    # By id, never "up to the highest id taken": on PostgreSQL a lower id can commit after a higher one, and
+    # would be deleted unindexed.
+    session.execute(delete(IndexQueue).where(IndexQueue.id.in_(row_ids)))
 
 
 def overrides_for(session: Session, doc_id: str) -> list[TagOverride]:
@@ -146,6 +154,7 @@ _KNOWN_PLACE = (select(Place.etag, Place.last_modified, Place.content_hash, Plac
                 .join(Document, Document.id == Place.document_id).where(Place.url == bindparam("url")))
 _PLACE_ID = select(Place.id).where(Place.url == bindparam("url"))
 _INSERT_QUEUE = insert(IndexQueue)
+_INDEX_NODES = select(IndexNode.name)
 
 
 def known_place(session: Session, url: str) -> KnownPlace | None:
@@ -163,7 +172,8 @@ def place_id_by_url(session: Session, url: str) -> int | None:
 
 def enqueue_index_now(session: Session, doc_ids: Iterable[str]) -> None:
     """``enqueue_index`` as a Core insert in the session's transaction (no unit-of-work flush)."""
-    rows = [{"document_id": i, "queued_at": utcnow()} for i in doc_ids]
+    now, targets = utcnow(), index_targets(session)
+    rows = [{"document_id": i, "queued_at": now, "node": node} for i in doc_ids for node in targets]
     if rows:
         session.connection().execute(_INSERT_QUEUE, rows)
 
@@ -191,8 +201,9 @@ def first_seen(session: Session, ids: list[str]) -> dict[str, dt.datetime]:
     return dict(session.execute(select(Document.id, Document.first_seen_at).where(Document.id.in_(ids))).all())
 
 
-def index_queue_size(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(IndexQueue)) or 0
+def index_queue_size(session: Session, node: str = "") -> int:
+    """Entries waiting for ``node``'s index ("" : the main one)."""
+    return session.scalar(select(func.count()).select_from(IndexQueue).where(IndexQueue.node == node)) or 0
 
 
 def running_crawl_runs(session: Session) -> list[CrawlRun]:

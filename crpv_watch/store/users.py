@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .models import User, utcnow
@@ -95,3 +95,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def count_users(session: Session) -> dict[str, int]:
     rows = session.execute(select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role))
     return {role: n for role, n in rows}
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Every signed-in session of the user ends (their cookies carry the previous ``session_version``)."""
+    session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))

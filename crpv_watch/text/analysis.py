@@ -11,6 +11,7 @@ tests/test_analysis.py and ../shared/notes/whoosh-measurements.md).
 from __future__ import annotations
 
 import re
+from collections import deque
 from functools import lru_cache
 
 from whoosh.analysis import (
@@ -38,6 +39,19 @@ FRENCH_STOP_WORDS = frozenset(
 )
 
 
+# Stop words that are also nouns of the field. The search chain keeps them where they are nouns: « été » is the
+# summer (Quartiers d'été, l'été, cet été) except right after a form of avoir ("a été", "n'a pas été", "ont déjà
+# été"); inside a hyphenated word "être" and "est" are nouns too (bien-être, nord-est). The tagger's chain keeps
+# the plain list: it matches keywords word by word, without the context this needs.
+SUMMER = frozenset({"été", "ete"})
+AVOIR_FORMS = frozenset(
+    "a ai as avons avez ont avait avais avions aviez avaient aura auras aurons aurez auront aurait aurais "
+    "aurions auriez auraient ayant avoir eu".split()
+)
+AVOIR_WINDOW = 3  # words between the auxiliary and the participle: "n'a pas été", "ont d'ailleurs été"
+COMPOUND_NOUNS = frozenset({"été", "être", "est"})
+
+
 class ElisionFilter(Filter):
     """Removes French elided articles and pronouns: l'habitant → habitant, qu'il → il.
 
@@ -48,6 +62,37 @@ class ElisionFilter(Filter):
         for t in tokens:
             t.text = ELISION.sub("", t.text.replace("’", "'"))
             if t.text:
+                yield t
+
+
+class FieldStopFilter(Filter):
+    """The stop filter of the search chain: ``stoplist`` removed, and « été » removed only as a participle.
+
+    Same contract as Whoosh's StopFilter (positions renumbered over the kept words, stop words yielded marked
+    ``stopped`` when the caller keeps them), with one word of context.
+    """
+
+    def __init__(self, stoplist=frozenset()):
+        self.stoplist = frozenset(stoplist) - SUMMER
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.stoplist == self.stoplist
+
+    def __call__(self, tokens):
+        recent: deque[str] = deque(maxlen=AVOIR_WINDOW)
+        pos = None
+        for t in tokens:
+            text = t.text
+            stop = text in self.stoplist or (text in SUMMER and not AVOIR_FORMS.isdisjoint(recent))
+            recent.append(text)
+            if not stop:
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.stopped = True
                 yield t
 
 
@@ -112,16 +157,16 @@ def stem_word(word: str) -> str:
     return stem
 
 
-def french_analyzer(stem: bool = True):
-    """The analysis chain of the text fields. ``stem=False`` gives the exact-words chain of the title field."""
-    chain = (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | ElisionFilter()
-        | StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1)
-        | HyphenSplitFilter(FRENCH_STOP_WORDS)
+def french_analyzer(stem: bool = True, field_nouns: bool = False):
+    """The analysis chain of the text fields. ``stem=False`` gives the exact-words chain of the title field;
+    ``field_nouns=True`` keeps the stop words that are nouns of the field (the search index's chain)."""
+    if field_nouns:
+        stops: Filter = FieldStopFilter(FRENCH_STOP_WORDS)
+        parts = HyphenSplitFilter(FRENCH_STOP_WORDS - COMPOUND_NOUNS)
+    else:
+        stops, parts = StopFilter(stoplist=FRENCH_STOP_WORDS, minsize=1), HyphenSplitFilter(FRENCH_STOP_WORDS)
+    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | ElisionFilter() | stops | parts \
         | CharsetFilter(accent_map)
-    )
     if stem:
         chain = chain | StemFilter(stemfn=stem_word, cachesize=-1)
     return chain

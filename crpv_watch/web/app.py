@@ -11,9 +11,10 @@ from werkzeug.exceptions import HTTPException
 
 from ..services import Services
 from ..settings import TEMPLATES_DIR, Settings
-from . import filters
+from . import filters, log_redaction
 from .auth import csrf
 from .errors import CSRF_MESSAGE, error_response
+from .proxies import TrustedProxies
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATE_DIR = TEMPLATES_DIR
@@ -35,11 +36,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SESSION_COOKIE_NAME="crpv_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(settings.session_cookie_secure),
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
         MAX_CONTENT_LENGTH=1_000_000,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
-        # Failed logins allowed per client address and window (seconds) before answering 429.
+        # Failed sign-ins allowed per client address (and per account from one address) and window (seconds).
         LOGIN_RATE_LIMIT=settings.login_rate_limit,
         LOGIN_RATE_WINDOW=settings.login_rate_window,
         RESULTS_PER_PAGE=settings.results_per_page,
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
+    log_redaction.install()
     csrf.init_app(app)
     filters.register(app)
     _register_blueprints(app)
@@ -60,6 +63,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def _globals():
         return {"settings": settings, "current_user": g.get("user"), "static_url": _static_url}
 
+    if settings.node_name:  # a web node with its own index, fed from the database (several nodes)
+        from ..indexing.node import start_for
+
+        start_for(services)
     return app
 
 
@@ -118,6 +125,9 @@ def _security_headers(response):
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if log_redaction.TOKEN_PATH.search(request.path):
+        headers["Referrer-Policy"] = "no-referrer"  # the token must not travel in the next request's Referer
+        headers["Cache-Control"] = "no-store"
     if g.get("user") is not None or request.path.startswith(("/editeurs", "/connexion")):
         # Pages shown to a signed-in editor must not linger in shared caches or the back-forward cache.
         headers["Cache-Control"] = "no-store"

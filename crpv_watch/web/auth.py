@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..store import ratelimit, users
+from ..store import failures, ratelimit, users
 from ..store.models import User, utcnow
 from .filters import services
 
@@ -22,6 +22,8 @@ csrf = CSRFProtect()  # every form of every audience; initialised by the app fac
 
 BAD_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
 TOO_MANY = "Trop de tentatives de connexion échouées. Patientez quelques minutes avant de réessayer."
+UNAVAILABLE = ("La connexion est momentanément impossible (le serveur ne peut pas écrire dans sa base de données). "
+               "Réessayez plus tard ou prévenez l'administrateur.")
 
 
 class LoginForm(FlaskForm):
@@ -56,8 +58,8 @@ def load_user() -> None:
         return
     with services().db.session() as db:
         user = users.get_user(db, user_id)
-    if user is None or not user.active:
-        session.clear()
+    if user is None or not user.active or session.get("session_version") != user.session_version:
+        session.clear()  # signed out elsewhere (the version moved on), deactivated or deleted
         return
     g.user = user
 
@@ -134,9 +136,13 @@ def login_required(view=None, *, role: str = "editor"):
     return decorate(view) if view is not None else decorate
 
 
-def _client_key() -> str:
-    # remote_addr is the proxy's address unless the deployment wraps the app in ProxyFix.
-    return f"login:{request.remote_addr or 'unknown'}"
+def _limit_keys(email: str) -> list[str]:
+    """Failed sign-ins are counted per client address and per (account, client address): a client that guesses
+    passwords is stopped, and an account under attack from one client stays open to its owner elsewhere.
+    ``remote_addr`` is the visitor's address: behind a proxy listed in ``trusted_proxies`` it comes from
+    X-Forwarded-For (``proxies.TrustedProxies``), otherwise it is the connection's."""
+    client = request.remote_addr or "unknown"
+    return [f"login:client:{client}", f"login:account:{email.strip().lower()}:{client}"]
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -150,21 +156,32 @@ def login():
     status = 200
     if form.validate_on_submit():
         cfg = current_app.config
-        key = _client_key()
-        with services().db.session() as db:
-            if ratelimit.exceeded(db, key, cfg["LOGIN_RATE_LIMIT"], cfg["LOGIN_RATE_WINDOW"]):
+        limit, window = cfg["LOGIN_RATE_LIMIT"], cfg["LOGIN_RATE_WINDOW"]
+        keys = _limit_keys(form.email.data)
+        try:
+            # Counted before the password is checked, in its own transaction (see store.ratelimit.take).
+            with services().db.session() as db:
+                allowed = all([ratelimit.take(db, key, limit, window) for key in keys])
+            if not allowed:
                 error, status = TOO_MANY, 429
             else:
-                user = users.authenticate(db, form.email.data, form.password.data)
-                if user is None:
-                    ratelimit.hit(db, key, cfg["LOGIN_RATE_LIMIT"], cfg["LOGIN_RATE_WINDOW"])
-                    error, status = BAD_CREDENTIALS, 401
-                else:
-                    user_id, email = user.id, user.email
+                with services().db.session() as db:
+                    user = users.authenticate(db, form.email.data, form.password.data)
+                    if user is None:
+                        error, status = BAD_CREDENTIALS, 401
+                    else:
+                        user_id, email, version = user.id, user.email, user.session_version
+                        for key in keys:  # a right password does not count against anyone
+                            ratelimit.give_back(db, key, window)
+        except failures.DatabaseError as exc:
+            # A full disk or a locked database must not turn a sign-in into a 500 page.
+            current_app.logger.error("sign-in unavailable: %s", failures.describe(exc) or exc)
+            error, status = UNAVAILABLE, 503
         if error is None:
             # A fresh session on sign-in: nothing set before authentication survives it (session fixation).
             session.clear()
             session["user_id"] = user_id
+            session["session_version"] = version
             session.permanent = True
             current_app.logger.info("sign-in: %s", email)
             flash("Vous êtes connecté.", "success")
@@ -179,6 +196,12 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    user = g.get("user")
+    if user is not None:
+        # The cookie is signed, not stored: moving the user's session version on is what makes every copy of
+        # it (this browser's, a stolen one) worthless from now on.
+        with services().db.session() as db:
+            users.end_sessions(db, user.id)
     session.clear()
     flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("search.index"))

@@ -59,17 +59,23 @@ def crawl_job_for(services):
 def start_background(services, mode: str = "run"):
     """Starts the scheduler with the crawl jobs and the upkeep jobs; returns it (call ``shutdown`` to stop)."""
     from ..crawl.run import interrupted_runs
-    from .scheduler import add_upkeep_jobs, build_scheduler
+    from .scheduler import CRAWL_EXECUTOR, add_upkeep_jobs, build_scheduler
 
     with services.db.session() as session:
         interrupted_runs(session)
+    try:
+        services.engine.remove_leftovers()  # generations and pointer files of a killed rebuild
+    except Exception:
+        log.exception("could not clear the leftovers of an interrupted index rebuild")
     crawl_job = crawl_job_for(services)
 
-    def start_crawl(source_ids) -> None:
-        # A thread per request: the scheduler's own threads stay free for the heartbeat and the drain.
-        threading.Thread(target=crawl_job, args=(source_ids,), name="crawl-request", daemon=True).start()
-
     scheduler = build_scheduler(services, crawl_job)
+
+    def start_crawl(source_ids) -> None:
+        # A one-off job in the crawls' own bounded pool: the upkeep pool stays free for the heartbeat and the drain.
+        scheduler.add_job(crawl_job, args=[source_ids], name="Collecte demandée", executor=CRAWL_EXECUTOR,
+                          misfire_grace_time=None)
+
     add_upkeep_jobs(scheduler, services, crawl_job, mode, start_crawl)
     scheduler.start()
     return scheduler
@@ -90,7 +96,7 @@ def run_worker(services, crawl_now: bool = False) -> None:
     if crawl_now:
         from ..indexing import requests as crawl_requests
 
-        crawl_requests.request_crawl(services.settings, None, "worker --crawl-now")
+        crawl_requests.request_crawl(services, None, "worker --crawl-now")
     try:
         while not stop.wait(1.0):
             pass

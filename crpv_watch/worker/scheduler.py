@@ -22,15 +22,31 @@ def trigger_for(schedule: str, source_id: str, tz: str) -> CronTrigger:
     return CronTrigger.from_crontab(schedule, timezone=tz)
 
 
+CRAWL_EXECUTOR = "crawls"
+DIGEST_EXECUTOR = "digests"
+
+
+def executors(settings) -> dict:
+    """Crawls (minutes each, possibly many at once) and the digest run get pools of their own: whatever they do,
+    the default pool stays free for the upkeep jobs (heartbeat, index-queue drain, requests), which then keep
+    their period."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    return {"default": ThreadPoolExecutor(max_workers=5),
+            CRAWL_EXECUTOR: ThreadPoolExecutor(max_workers=max(1, settings.crawl_pool_size)),
+            DIGEST_EXECUTOR: ThreadPoolExecutor(max_workers=1)}
+
+
 def build_scheduler(services, crawl_job) -> BackgroundScheduler:
     """``crawl_job(source_id)`` runs one source's crawl; jobs coalesce and tolerate a missed start by an hour."""
     tz = services.settings.timezone
-    scheduler = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True, "misfire_grace_time": 3600,
-                                                               "max_instances": 1})
+    scheduler = BackgroundScheduler(timezone=tz, executors=executors(services.settings),
+                                    job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1})
     for source in services.sources:
         if source.enabled:
             scheduler.add_job(crawl_job, trigger_for(source.schedule, source.id, tz), args=[source.id],
-                              id=f"crawl:{source.id}", name=f"Collecte {source.id}", replace_existing=True)
+                              id=f"crawl:{source.id}", name=f"Collecte {source.id}", replace_existing=True,
+                              executor=CRAWL_EXECUTOR)
     add_digest_job(scheduler, services)
     return scheduler
 
@@ -76,11 +92,11 @@ def add_digest_job(scheduler, services) -> None:
         return  # keep its next run time: a run missed while we were down is then caught up at start
     scheduler.add_job("crpv_watch.worker.scheduler:run_digest_job", trigger, id=DIGEST_JOB_ID, name="Lettres de veille",
                       jobstore=DIGEST_JOBSTORE, replace_existing=True, coalesce=True, misfire_grace_time=6 * 3600,
-                      max_instances=1)
+                      max_instances=1, executor=DIGEST_EXECUTOR)
 
 
 # -- upkeep jobs of the crawling process (``run`` and ``worker``) ---------------------------------------------
-HEARTBEAT_FILE = "heartbeat.json"
+HEARTBEAT_KEY = "heartbeat"  # in runtime_state
 HEARTBEAT_EVERY = 10  # seconds
 DRAIN_EVERY = 3  # seconds: how soon an editor's hide or retag reaches the index
 WATCH_EVERY = 5  # seconds: how soon a saved sources file reaches the schedule
@@ -101,24 +117,24 @@ def sync_crawl_jobs(scheduler, services, crawl_job) -> bool:
         if job is not None and str(job.trigger) == str(trigger):
             continue
         scheduler.add_job(crawl_job, trigger, args=[source.id], id=job_id, name=f"Collecte {source.id}",
-                          replace_existing=True)
+                          replace_existing=True, executor=CRAWL_EXECUTOR)
         changed = True
     return changed
 
 
 def write_heartbeat(services, mode: str, scheduler) -> None:
-    import json
+    """Publishes that the crawling process is alive, in the database: web nodes elsewhere read it (/healthz)."""
     import os
-    from pathlib import Path
+    import socket
 
+    from ..store import coordination
     from ..store.models import utcnow
 
-    data_dir = Path(services.settings.data_dir)
-    data = {"at": utcnow().isoformat(), "pid": os.getpid(), "mode": mode,
+    data = {"at": utcnow().isoformat(), "pid": os.getpid(), "host": socket.gethostname(), "mode": mode,
             "crawl_jobs": sum(1 for j in scheduler.get_jobs() if j.id.startswith("crawl:"))}
-    tmp = data_dir / f".{HEARTBEAT_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, data_dir / HEARTBEAT_FILE)
+    with services.db.session() as session:
+        coordination.put_state(session, HEARTBEAT_KEY, data)
+        coordination.expire_nodes(session)  # index nodes gone for good stop collecting queue entries
 
 
 def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> None:
@@ -140,7 +156,10 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
     def heartbeat() -> None:
-        write_heartbeat(services, mode, scheduler)
+        try:
+            write_heartbeat(services, mode, scheduler)
+        except Exception:  # the database away for a moment: /healthz reports the heartbeat stale meanwhile
+            log.exception("heartbeat failed")
 
     rebuilding: list[threading.Thread] = []
 
@@ -161,13 +180,13 @@ def add_upkeep_jobs(scheduler, services, crawl_job, mode: str, start_crawl) -> N
             log.exception("could not update the crawl schedule")
 
     def crawl_requests_job() -> None:
-        for request in crawl_requests.take(services.settings):
+        for request in crawl_requests.take(services):
             log.info("crawl requested by %s: %s", request.get("user") or "?", request.get("source_ids") or "all")
             start_crawl(request.get("source_ids"))
 
     def rebuild_requests_job() -> None:
         # The rebuild runs in its own thread (it can take minutes): this job stays a two-second poll.
-        if (rebuilding and rebuilding[0].is_alive()) or not crawl_requests.pending(services.settings,
+        if (rebuilding and rebuilding[0].is_alive()) or not crawl_requests.pending(services,
                                                                                     crawl_requests.REBUILD):
             return
         rebuilding[:] = [threading.Thread(target=index_rebuild.handle_requests, args=(services, indexer),

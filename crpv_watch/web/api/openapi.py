@@ -87,6 +87,9 @@ def _schemas() -> dict[str, Any]:
             "facets": _ref("Facets"),
             "notice": {**NULLABLE_STRING, "description": "Par exemple : recherche élargie à un des mots."},
             "suggestion": {**NULLABLE_STRING, "description": "« Vouliez-vous dire » : une requête corrigée."},
+            "complete": {"type": ["integer", "null"], "minimum": 0,
+                         "description": "Combien des premiers résultats contiennent tous les mots (les expressions "
+                                        "exactes) ; les suivants n'en contiennent qu'une partie. Null sans mots."},
         }),
         "FacetsResponse": _obj({
             "query": {"type": "string"},

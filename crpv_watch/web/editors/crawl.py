@@ -31,13 +31,13 @@ def index():
     with svc.db.session() as db:
         runs = workspace.runs_page(db, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         running = workspace.running_runs(db)
-    pending = crawl_requests.pending(svc.settings)
+    pending = crawl_requests.pending(svc)
     try:
         sources = svc.sources
     except Exception:
         sources = []
     return render_template("editors/crawls.html", runs=runs, running=running, pending=pending, page=page,
-                           per_page=PER_PAGE, sources=sources, beat=heartbeat(svc.settings),
+                           per_page=PER_PAGE, sources=sources, beat=heartbeat(svc),
                            refresh=REFRESH_SECONDS if (running or pending) else None,
                            heartbeat_every=HEARTBEAT_EVERY)
 
@@ -69,11 +69,11 @@ def start():
             known = None
         if known is None:
             abort(404)
-    crawl_requests.request_crawl(svc.settings, [source_id] if source_id else None, user_email())
+    crawl_requests.request_crawl(svc, [source_id] if source_id else None, user_email())
     with svc.db.session() as db:
         audit.record(db, user_email(), "crawl.request", source_id or "*", None,
                      {"source_ids": [source_id] if source_id else "toutes les sources activées"})
-    beat = heartbeat(svc.settings)
+    beat = heartbeat(svc)
     if beat["status"] != "ok":
         flash("Collecte demandée, mais aucun processus de collecte (crpv-watch run ou worker) ne semble actif : "
               "elle démarrera quand il sera relancé.", "error")

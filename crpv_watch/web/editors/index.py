@@ -2,7 +2,7 @@
 
 The web never writes the index: the button queues a request (``crawl_requests.request_rebuild``) that the
 writing process (``run`` or ``worker``) carries out within seconds, writing its progress to
-``DATA_DIR/index-rebuild.json`` (``index_rebuild``) — as ``crpv-watch index rebuild`` does too. The page reloads
+the database (``index_rebuild``) — as ``crpv-watch index rebuild`` does too. The page reloads
 itself while a rebuild runs or waits (a meta refresh: no script needed).
 """
 
@@ -36,13 +36,13 @@ def _when(value):
 @login_required(role="admin")
 def show():
     svc = services()
-    record = index_rebuild.read_progress(svc.settings)
+    record = index_rebuild.read_progress(svc)
     if record is not None:
         record = {**record, "started": _when(record.get("started")), "finished": _when(record.get("finished"))}
-    pending = [{**p, "at": _when(p.get("at"))} for p in crawl_requests.pending(svc.settings, crawl_requests.REBUILD)]
+    pending = [{**p, "at": _when(p.get("at"))} for p in crawl_requests.pending(svc, crawl_requests.REBUILD)]
     running = bool(record) and record.get("status") == "running"
     return render_template("editors/search_index.html", state=index_rebuild.index_state(svc), record=record,
-                           pending=pending, running=running, beat=heartbeat(svc.settings),
+                           pending=pending, running=running, beat=heartbeat(svc),
                            refresh=REFRESH_SECONDS if (running or pending) else None)
 
 
@@ -53,12 +53,12 @@ def rebuild():
     if not form.validate_on_submit():
         abort(400)
     svc = services()
-    request_id = crawl_requests.request_rebuild(svc.settings, user_email())
+    request_id = crawl_requests.request_rebuild(svc, user_email())
     with svc.db.session() as db:
         state = index_rebuild.index_state(svc)
         audit.record(db, user_email(), "index.rebuild", "index", None,
                      {"request": request_id, "in_index": state["in_index"], "searchable": state["searchable"]})
-    if heartbeat(svc.settings)["status"] != "ok":
+    if heartbeat(svc)["status"] != "ok":
         flash("Reconstruction demandée, mais aucun processus d'écriture (crpv-watch run ou worker) ne semble "
               "actif : elle démarrera quand il sera relancé.", "error")
     else:

@@ -23,7 +23,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...sources.load import KNOWN_KEYS, SLUG, Source, schedule_problem, url_problem
+from ...crawl.patterns import pattern_problem
+from ...sources.load import KNOWN_KEYS, SLUG, Source, private_host_problem, schedule_problem, url_problem
 
 
 def lines(value: str | None) -> list[str]:
@@ -53,10 +54,17 @@ def _url_lines(_form, field) -> None:
 
 def _regex_lines(_form, field) -> None:
     for pattern in lines(field.data):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValidationError(f"Expression régulière invalide « {pattern} » : {exc}.") from None
+        if pattern_problem(pattern):
+            raise ValidationError(f"Expression régulière refusée « {pattern} » : les motifs sont exécutés par RE2, "
+                                  "en temps linéaire ; les références arrière (\\1) et les assertions (?=…), (?!…), "
+                                  "(?<=…) n'y existent pas. Réécrivez le motif sans elles.")
+
+
+def _host_lines(_form, field) -> None:
+    bad = [h for h in lines(field.data) if private_host_problem(h)]
+    if bad:
+        raise ValidationError("Hôte(s) invalide(s) : " + ", ".join(bad[:5])
+                              + ". Un nom d'hôte ou une adresse IP par ligne, sans http:// ni chemin.")
 
 
 def _schedule(_form, field) -> None:
@@ -98,8 +106,12 @@ class SourceForm(FlaskForm):
                            description="daily (chaque nuit), weekly (chaque dimanche) ou une expression cron à "
                                        "5 champs, ex. 0 6 * * 1-5")
     enabled = BooleanField("Source activée (collectée selon la fréquence)", default=True)
-    allow_private_network = BooleanField("Autoriser les adresses du réseau privé",
-                                         description="Réservé aux administrateurs : intranet ou démonstration.")
+    private_hosts = TextAreaField("Hôtes du réseau privé autorisés",
+                                  validators=[Length(max=2_000), _host_lines],
+                                  description="Réservé aux administrateurs : un nom d'hôte ou une adresse IP par "
+                                              "ligne (intranet, démonstration). Les adresses lien-local, de "
+                                              "métadonnées et locales uniques restent toujours refusées.",
+                                  render_kw={"rows": 2, "spellcheck": "false"})
     crawl_delay = FloatField("Délai entre deux requêtes (secondes)",
                              validators=[Optional(), NumberRange(min=0, max=600, message="Entre 0 et 600.")],
                              description="Laisser vide pour la valeur générale.")
@@ -121,7 +133,7 @@ class SourceForm(FlaskForm):
             kwargs["data"] = {**{k: getattr(source, k) for k in KNOWN_KEYS},
                               "departments": ", ".join(source.departments), "feeds": "\n".join(source.feeds),
                               "start_urls": "\n".join(source.start_urls), "include": "\n".join(source.include),
-                              "exclude": "\n".join(source.exclude)}
+                              "exclude": "\n".join(source.exclude), "private_hosts": "\n".join(source.private_hosts)}
         super().__init__(*args, **kwargs)
         self._source, self._admin = source, admin
         if vocabulary is not None:
@@ -134,20 +146,24 @@ class SourceForm(FlaskForm):
         if self._source is not None and field.data != self._source.id:
             raise ValidationError("L'identifiant d'une source existante ne peut pas changer.")
 
-    def validate_allow_private_network(self, field) -> None:
-        current = self._source.allow_private_network if self._source else False
-        if not self._admin and bool(field.data) and not current:
-            raise ValidationError("Seul un administrateur peut autoriser le réseau privé.")
+    def validate_private_hosts(self, field) -> None:
+        current = self._source.private_hosts if self._source else []
+        if not self._admin and field.data is not None and lines(field.data) != list(current):
+            raise ValidationError("Seul un administrateur peut autoriser des hôtes du réseau privé.")
 
-    def validate_start_urls(self, field) -> None:
-        if self.enabled.data and not lines(self.feeds.data) and not lines(field.data):
-            raise ValidationError("Une source activée a besoin d'au moins un flux ou une page de liste.")
+    def url_change_needs_admin(self) -> bool:
+        """An editor may not change where a source that reaches the private network points: its URLs are then
+        an admin's decision, like its hosts (the Tester fetches them, the next crawl publishes what they hold)."""
+        source = self._source
+        if self._admin or source is None or not source.private_hosts:
+            return False
+        return (self.homepage.data or "").strip() != source.homepage or lines(self.feeds.data) != source.feeds \
+            or lines(self.start_urls.data) != source.start_urls
 
 
 def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
     """The form as ``Source`` values (the order of ``KNOWN_KEYS``)."""
-    allow_private = bool(form.allow_private_network.data) if admin else (source.allow_private_network
-                                                                          if source else False)
+    private_hosts = lines(form.private_hosts.data) if admin else (list(source.private_hosts) if source else [])
     values = {
         "id": source.id if source else form.id.data.strip(),
         "name": form.name.data.strip(),
@@ -160,7 +176,7 @@ def form_values(form: SourceForm, source: Source | None, admin: bool) -> dict:
         "themes": list(form.themes.data or []),
         "schedule": form.schedule.data.strip(),
         "enabled": bool(form.enabled.data),
-        "allow_private_network": allow_private,
+        "private_hosts": private_hosts,
         "crawl_delay": form.crawl_delay.data,
         "max_pages": form.max_pages.data,
         "max_depth": form.max_depth.data,

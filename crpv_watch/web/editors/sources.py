@@ -2,8 +2,9 @@
 
 Saving rewrites the sources file the process was started with (``sources_write``: round-trip, validated exactly
 as ``crpv-watch sources validate``, atomic, previous version kept as ``.bak``); the crawling process picks the
-new schedule up from the file's stamp. A URL whose host is a private address is refused unless an admin ticks
-"réseau privé" (the crawler's SSRF guard then lets it through).
+new schedule up from the file's stamp. A URL whose host is a private address is refused unless an admin lists that
+host in the source's private hosts (the crawler's SSRF guard then lets that host, and only it, through); once a
+source has private hosts, only an admin may change its URLs, in the form and the Tester alike.
 """
 
 from __future__ import annotations
@@ -104,8 +105,9 @@ def show(source_id: str):
                            changes=audit.changes)
 
 
-def _check_network(form: SourceForm, allow_private: bool) -> None:
-    """Refuses hosts that resolve to private addresses unless the source may use the private network."""
+def _check_network(form: SourceForm, private_hosts: list[str]) -> None:
+    """Refuses hosts that resolve to private addresses unless an admin listed them in the source's private hosts."""
+    allowed = frozenset(ssrf.normalize_host(h) for h in private_hosts)
     for field in (form.homepage, form.feeds, form.start_urls):
         urls = lines(field.data) if field is not form.homepage else [field.data or ""]
         for url in urls:
@@ -113,17 +115,20 @@ def _check_network(form: SourceForm, allow_private: bool) -> None:
                 continue
             host = urlsplit(url).hostname or ""
             try:
-                ssrf.check_host(host, resolver(), allow_private=allow_private)
+                ssrf.check_host(host, resolver(), allowed)
             except ssrf.AddressRefused as exc:
+                hint = ("jamais autorisée, même pour un hôte du réseau privé" if ssrf.normalize_host(host) in allowed
+                        else "seul un administrateur peut ajouter cet hôte aux hôtes du réseau privé de la source")
                 field.errors.append(f"{url} : l'adresse {exc.ip} est une adresse {_reason_fr(exc.reason)}, refusée "
-                                    "(seul un administrateur peut autoriser le réseau privé pour cette source).")
+                                    f"({hint}).")
             except ssrf.ResolutionFailed:
                 pass  # a name that does not resolve today is the Tester's business, not a reason to refuse
 
 
 def _reason_fr(reason: str) -> str:
     return {"loopback": "locale (boucle)", "private": "privée", "link-local": "lien-local",
-            "unspecified": "non spécifiée", "multicast": "multicast", "reserved": "réservée"}.get(reason, "non publique")
+            "unspecified": "non spécifiée", "multicast": "multicast", "reserved": "réservée",
+            "non-global": "non publique"}.get(reason, "non publique")
 
 
 def _apply_problems(form: SourceForm, exc: SourcesError, source_id: str) -> list[str]:
@@ -148,8 +153,11 @@ def _edit(source: Source | None):
         form.stamp.data = file_stamp(path)
     elif form.validate_on_submit():
         values = form_values(form, source, admin)
-        allow_private = values["allow_private_network"]
-        _check_network(form, allow_private)
+        if form.url_change_needs_admin():
+            form.homepage.errors.append("Cette source peut joindre des hôtes du réseau privé : seul un administrateur "
+                                        "peut modifier ses adresses (page d'accueil, flux, pages de liste), pour "
+                                        "les tester comme pour les enregistrer.")
+        _check_network(form, values["private_hosts"])
         if not any(f.errors for f in form):
             candidate = Source(**values)
             if form.test.data:

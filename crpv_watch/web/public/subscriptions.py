@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +18,7 @@ from ... import urls
 from ...digest import subscriptions as subs
 from ...digest.tokens import TokenError, Tokens
 from ...search.types import FACET_NAMES, SearchRequest
-from ...store import ratelimit
+from ...store import audit, ratelimit
 from ...store.models import Digest, Subscriber
 from ..auth import csrf, login_required
 from ..errors import error_response
@@ -109,13 +109,13 @@ def subscribe():
             svc = services()
             limit = svc.settings.subscribe_rate_limit
             with svc.db.session() as db:
-                if not ratelimit.hit(db, f"subscribe:{request.remote_addr or 'unknown'}", limit, HOUR):
+                if not ratelimit.take(db, f"subscribe:{request.remote_addr or 'unknown'}", limit, HOUR):
                     return error_response(429, "Trop de demandes d'abonnement depuis cette connexion. "
                                                "Réessayez dans une heure.")
             with svc.db.session() as db:
                 sub, alert = subs.subscribe(db, email, subs.alert_params(req), frequency=frequency, source=source)
                 # At most one confirmation mail per address and hour: the form cannot be used to flood a mailbox.
-                mail = ratelimit.hit(db, f"confirm-mail:{email}", 1, HOUR)
+                mail = ratelimit.take(db, f"confirm-mail:{email}", 1, HOUR)
             if mail:
                 from ...digest.confirmation import send_confirmation
                 from ...digest.send import DeliveryError
@@ -197,18 +197,39 @@ def _apply(db, sub, form) -> str:
         return "Alerte supprimée."
     if action == "activate_alert" and form.get("alert", "").isdigit():
         alert = next((a for a in sub.alerts if a.id == int(form["alert"])), None)
+        if alert is not None and sub.status in ("unsubscribed", "pending"):
+            return _ask_consent(db, sub, alert)
         if alert is not None:
             subs.activate(db, sub, alert)
         return "Alerte activée."
     if action == "add_alert":
-        subs.add_alert(db, sub, subs.alert_params(request_from_form(form)), source="site:gestion")
+        params = subs.alert_params(request_from_form(form))
         if sub.status in ("unsubscribed", "pending"):
-            subs.activate(db, sub, None)
+            _sub, alert = subs.subscribe(db, sub.email, params, source="site:gestion")
+            return _ask_consent(db, sub, alert)
+        subs.add_alert(db, sub, params, source="site:gestion")
         return "Alerte ajoutée."
     if action == "resubscribe" and sub.status == "unsubscribed":
-        subs.activate(db, sub, None)
-        return "Abonnement rétabli."
+        alert = next(iter(sub.alerts), None)
+        if alert is None:
+            return "Aucune alerte à rétablir : ajoutez-en une ci-dessous."
+        return _ask_consent(db, sub, alert)
     abort(400)
+
+
+def _ask_consent(db, sub, alert) -> str:
+    """Coming back after unsubscribing is a new consent: a new double opt-in, by a mail to the address. Holding
+    a manage link (an old mail, a forwarded one) is not enough to be mailed again."""
+    if ratelimit.take(db, f"confirm-mail:{sub.email}", 1, HOUR):
+        from ...digest.confirmation import send_confirmation
+        from ...digest.send import DeliveryError
+
+        try:
+            send_confirmation(services(), sub, alert)
+        except (DeliveryError, ValueError):
+            current_app.logger.exception("confirmation mail not sent")
+    return ("Un mail de confirmation a été envoyé à votre adresse : les envois reprendront quand vous aurez "
+            "cliqué sur son lien.")
 
 
 @bp.route("/gerer/<token>/export.json")
@@ -251,11 +272,11 @@ def unsubscribe(token: str):
         return render_template("subscriptions/unsubscribe.html", token=token)
     with services().db.session() as db:
         sub = subs.get(db, data.subscriber_id, data.email)
-        manage = None
         if sub is not None:
             subs.unsubscribe(db, sub)
-            manage = url_for(".manage", token=tokens().make("manage", sub.id, sub.email))
-    return render_template("subscriptions/unsubscribed.html", manage_url=manage)
+    # Nothing more: an unsubscribe link (valid for ever, so that leaving always works) must not open the
+    # subscriber's data or alerts. Coming back goes through the subscription form and its double opt-in.
+    return render_template("subscriptions/unsubscribed.html")
 
 
 # -- editors ----------------------------------------------------------------------------------------------
@@ -294,6 +315,7 @@ def log():
         from ...digest.sender import DigestSender
 
         result = DigestSender(svc).preview(email)
+        _audit_preview(email, result is not None)
         preview = {"missing": True} if result is None else {
             "subject": result[1], "text": result[2], "count": result[0].count,
             "since": result[0].window_start}
@@ -308,7 +330,9 @@ def log():
 def preview_html():
     from ...digest.sender import DigestSender
 
-    result = DigestSender(services()).preview((request.args.get("email") or "").strip().lower())
+    email = (request.args.get("email") or "").strip().lower()
+    result = DigestSender(services()).preview(email)
+    _audit_preview(email, result is not None, "html")
     if result is None:
         abort(404)
     response = Response(result[3], mimetype="text/html")
@@ -316,6 +340,20 @@ def preview_html():
     response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                                    "frame-ancestors 'none'")
     return response
+
+
+def _audit_preview(email: str, found: bool, part: str = "text") -> None:
+    """Reading a subscriber's letter is an action on that subscriber: it is in the audit log like the others."""
+    with services().db.session() as db:
+        audit.record(db, g.user.email, "subscriber.preview", email, None, {"found": found, "part": part})
+
+
+@bp.route("/lien-d-apercu")
+def preview_placeholder():
+    """Where the links of a preview lead: previews never carry a subscriber's working link."""
+    return render_template("errors/error.html", code=200, title="Lien d'exemple",
+                           message="Ce lien vient d'un aperçu de lettre : dans la lettre envoyée, il est propre à "
+                                   "chaque abonné et mène à la gestion de son abonnement ou à sa désinscription.")
 
 
 def register(app) -> None:

@@ -1,15 +1,15 @@
 """dossiers: editors' curated « dossiers documentaires » and their ordered, annotated documents
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-07 02:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
@@ -22,8 +22,8 @@ def upgrade() -> None:
     sa.Column('intro', sa.Text(), server_default='', nullable=False),
     sa.Column('published', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_by', sa.String(length=320), server_default='', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('document_id', sa.String(length=16), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), server_default='', nullable=False),
-    sa.Column('added_at', sa.DateTime(), nullable=False),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
