@@ -79,7 +79,7 @@ def catalogue(tmp_path):
         site.page("/docs/cc.html", article("cc", extra="<p>Le mot témoin zygomorphe ne figure que dans la page.</p>"))
         site.page("/docs/etude.pdf", make_pdf("etude"), "application/pdf")
         site.page("/oai-casse", b"<OAI-PMH><ListRecords><record>", "text/xml")
-        source = Source(id="pmb", name="Catalogue PMB", homepage=server.url("/"), allow_private_network=True,
+        source = Source(id="pmb", name="Catalogue PMB", homepage=server.url("/"), private_hosts=["127.0.0.1"],
                         oai_pmh=[OaiEndpoint(server.url("/oai")), OaiEndpoint(server.url("/oai-casse"))])
         services, runner = crawl_setup(tmp_path, source)
         try:
