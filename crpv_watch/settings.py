@@ -49,6 +49,8 @@ class Settings:
     sources_path: Path = PROJECT_ROOT / "sources.yaml"
     themes_path: Path = PACKAGE_DATA / "themes.yaml"
     doctypes_path: Path = PACKAGE_DATA / "doctypes.yaml"
+    # An editors' file of dc:subject → themes and dc:type → types for OAI-PMH sources, added to the packaged one.
+    oai_alignment_path: Path | None = None
 
     # Web
     base_url: str = "http://127.0.0.1:5000"
@@ -63,6 +65,7 @@ class Settings:
     host_name: str = "Hébergeur à compléter"
     accessibility_status: str = "partiellement conforme"
     results_per_page: int = 10
+    oai_page_size: int = 100  # records per OAI-PMH answer before a resumption token
     session_cookie_secure: bool | None = None  # default: on when base_url is https
     session_hours: int = 8
     login_rate_limit: int = 10  # failed logins per address and window

@@ -50,14 +50,16 @@ class HubDiscovery:
 
     def _discover(self) -> None:
         feeds = list(self.source.feeds)
-        if not feeds:  # listing pages or not, the homepage's advertised feeds are the surest source of news
+        harvested = bool(getattr(self.source, "oai_pmh", None))  # a catalogue: its records are the documents
+        # Listing pages or not, the homepage's advertised feeds are the surest source of news (not for a catalogue).
+        if not feeds and not harvested:
             feeds = self._autodiscover()
         for feed_url in feeds:
             self._discover_feed(feed_url)
         for start in self.source.start_urls:
             self._discover_listing(start)
         # Sitemaps: opted in, or the last resort of a source with nothing else (see crawl/sitemaps.py).
-        if getattr(self.source, "sitemaps", False) or not (feeds or self.source.start_urls):
+        if getattr(self.source, "sitemaps", False) or not (feeds or self.source.start_urls or harvested):
             self._discover_sitemaps()
 
     def _discover_sitemaps(self) -> None:

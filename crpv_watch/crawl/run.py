@@ -27,6 +27,7 @@ from . import discover, parse_html, parse_office, parse_pdf
 from .extract import extract_html
 from .fetch import Fetcher, source_budget
 from .hubs import Candidate, HubDiscovery
+from .oai_source import OaiHarvesting
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, str, dict], None]  # (source_id, event, data)
@@ -98,6 +99,9 @@ class CrawlRunner:
         self.indexer = Indexer(services)
         self.store_lock = threading.Lock()  # the store stage, one document at a time (see SourceCrawl._process)
         self.tagger = services.tagger  # rules + learned model when one is installed (logged)
+        from ..tagging.dc_alignment import Alignment
+
+        self.alignment = Alignment.load(services.vocabulary, self.settings.oai_alignment_path)
 
     def run(self, source_ids: list[str] | None = None) -> CrawlReport:
         sources = self._select(source_ids)
@@ -186,7 +190,7 @@ def interrupted_runs(session) -> int:
     return count
 
 
-class SourceCrawl(HubDiscovery):
+class SourceCrawl(HubDiscovery, OaiHarvesting):
     """One source: discover candidates from its hubs, then take each through the stages."""
 
     PROGRESS_EVERY = 1.0  # seconds between progress writes to the database
@@ -265,6 +269,8 @@ class SourceCrawl(HubDiscovery):
                     self._finish()
                     return self.report
                 self._discover()
+                if getattr(self.source, "oai_pmh", None):
+                    self._harvest_oai()
                 while self.queue and not self._over_budget():
                     candidate = self.queue.pop(0)
                     try:

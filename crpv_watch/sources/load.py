@@ -59,6 +59,19 @@ class Source:
     sitemaps: bool = False
     # The source's own sections mapped to a type and themes (tagging/sections.py): evidence for the tagger.
     sections: list[dict] = field(default_factory=list)
+    # OAI-PMH endpoints (a catalogue such as PMB): each record becomes a document (crawl/oai_source.py).
+    oai_pmh: list[OaiEndpoint] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OaiEndpoint:
+    url: str
+    set: str | None = None
+    metadata_prefix: str = "oai_dc"
+
+
+OAI_KEYS = ("url", "set", "metadata_prefix")
+OAI_PREFIXES = ("oai_dc",)  # the Dublin Core every repository must offer; the only one read
 
 
 KNOWN_KEYS = tuple(f.name for f in fields(Source))
@@ -226,6 +239,7 @@ class _Validator:
         if "notes" in entry:
             values["notes"] = chk.string(entry, "notes", sid) or ""
         values["sections"] = self._sections(entry, sid)
+        values["oai_pmh"] = self._oai(entry, sid)
         if len(chk.problems) > before:
             return None
         return Source(**values)
@@ -293,6 +307,41 @@ class _Validator:
                 line = key_line(seq, i) if isinstance(seq, list) else key_line(entry, key, node_line(entry))
                 self.chk.add(line or key_line(entry, key), key, message, sid)
         return [u.strip() for u in urls]
+
+    def _oai(self, entry: Any, sid: str) -> list[OaiEndpoint]:
+        """``oai_pmh``: a list of endpoint URLs, or of mappings with ``url``, ``set``, ``metadata_prefix``."""
+        seq = entry.get("oai_pmh")
+        if seq is None:
+            return []
+        if not isinstance(seq, list):
+            self.chk.add(key_line(entry, "oai_pmh"), "oai_pmh", f"expected a list, got {type_name(seq)}", sid)
+            return []
+        out = []
+        for i, item in enumerate(seq):
+            line = key_line(seq, i) or key_line(entry, "oai_pmh")
+            item = {"url": item} if isinstance(item, str) else item
+            if not isinstance(item, dict):
+                self.chk.add(line, "oai_pmh", f"item {i + 1}: expected a URL or a mapping, got {type_name(item)}",
+                             sid)
+                continue
+            unknown = [k for k in item if k not in OAI_KEYS]
+            for key in unknown:
+                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", "unknown key" + suggest(str(key), OAI_KEYS), sid)
+            bad = [k for k in OAI_KEYS if k in item and not isinstance(item[k], str)]
+            for key in bad:
+                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", f"expected a string, got {type_name(item[key])}", sid)
+            url = item.get("url") if isinstance(item.get("url"), str) else None
+            message = "required key is missing" if url is None and "url" not in bad else (
+                url_problem(url.strip()) if url is not None else None)
+            if message:
+                self.chk.add(key_line(item, "url", line), "oai_pmh.url", message, sid)
+            prefix = item.get("metadata_prefix", "oai_dc")
+            if isinstance(prefix, str) and prefix not in OAI_PREFIXES:
+                self.chk.add(key_line(item, "metadata_prefix", line), "oai_pmh.metadata_prefix", f"unsupported format '{prefix}' (only oai_dc is "
+                             "read)" + suggest(prefix, OAI_PREFIXES), sid)
+            if not (message or unknown or bad) and prefix in OAI_PREFIXES:
+                out.append(OaiEndpoint(url=url.strip(), set=item.get("set") or None, metadata_prefix=prefix))
+        return out
 
     def _codes(self, entry: Any, key: str, sid: str, valid: set[str], allow_scalar: bool = False) -> list[str]:
         codes = self.chk.string_list(entry, key, sid, allow_scalar=allow_scalar) or []

@@ -72,6 +72,22 @@ def record_unchanged(session: Session, url: str, fetch: FetchResult | None = Non
     return doc.id
 
 
+def record_deleted(session: Session, url: str) -> bool:
+    """A repository said the record at ``url`` is deleted (OAI-PMH): no second opinion needed, it leaves search
+    at once. Returns whether a searchable document was removed."""
+    place = place_by_url(session, url)
+    if place is None or place.document.status != "active":
+        return False
+    place.gone_count = GONE_RUNS_BEFORE_REMOVAL
+    place.http_status = 410
+    doc = place.document
+    if any(p.gone_count < GONE_RUNS_BEFORE_REMOVAL for p in doc.places):
+        return False  # still published at another place
+    doc.status = "removed"
+    enqueue_index(session, [doc.id])
+    return True
+
+
 def record_gone(session: Session, url: str, status: int) -> str:
     """A known URL answered 404/410. Returns 'removed' when it is now removed from search, else 'error'."""
     place = place_by_url(session, url)
@@ -183,6 +199,8 @@ def _insert_new(session: Session, doc_id: str, canonical: str, source: SourceRef
     if ex.meta.get("breadcrumb"):
         meta["breadcrumb"] = list(ex.meta["breadcrumb"])  # a source's sections apply again on `tags recompute`
     meta["territory_explanation"] = tags.territory_explanation
+    if "oai" in ex.meta:  # a catalogue record's identifier, subjects, unmatched keywords and links
+        meta["oai"] = ex.meta["oai"]
     conn = session.connection()
     conn.execute(_INSERT_DOCUMENT, {
         "id": doc_id, "canonical_url": canonical, "source_id": source.id, "from_first_crawl": first_crawl,
@@ -259,7 +277,9 @@ def _fill(doc: Document, ex: ExtractedDocument, thash: str, shash: int | None) -
     meta = dict(doc.meta or {})  # a new dict: in-place changes to a JSON column are not tracked
     if ex.attachments or "attachments" in meta:
         meta["attachments"] = list(ex.attachments)  # replayed by the crawl when the page is unchanged
-        doc.meta = meta
+    if "oai" in ex.meta:
+        meta["oai"] = ex.meta["oai"]
+    doc.meta = meta
 
 
 def retag(session: Session, doc: Document, tags: Tags) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import false
 
 from .types import UTCDateTime
@@ -81,6 +81,14 @@ class Document(Base):
     @property
     def searchable(self) -> bool:
         return self.status == "active"
+
+    @validates("status")
+    def _status_changed(self, _key: str, status: str) -> str:
+        # A change of status is a change of the record: OAI-PMH harvesters ask for what changed since a
+        # datestamp, and a hidden or removed document must reach them as deleted.
+        if self.status is not None and status != self.status:
+            self.updated_at = utcnow()
+        return status
 
 
 class Place(Base):
@@ -386,3 +394,37 @@ class Digest(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     subscriber: Mapped[Subscriber] = relationship()
+
+
+class Dossier(Base):
+    """A « dossier documentaire » composed by editors: a title, an introduction and an ordered selection of
+    documents with a note each, published at /dossiers/<slug>. Lives in the database, so an index rebuild keeps it."""
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)  # the stable public address
+    title: Mapped[str] = mapped_column(String(300))
+    intro: Mapped[str] = mapped_column(Text, default="", server_default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_by: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items: Mapped[list[DossierItem]] = relationship(back_populates="dossier", cascade="all, delete-orphan",
+                                                    order_by="DossierItem.position")
+
+
+class DossierItem(Base):
+    __tablename__ = "dossier_items"
+    __table_args__ = (UniqueConstraint("dossier_id", "document_id", name="uq_dossier_items_document"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship()

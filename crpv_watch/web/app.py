@@ -75,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import routes as api
     from .editors import curation
     from .editors import workspace as editors
-    from .public import feeds, pages, search  # noqa: F401  (feeds adds its routes to the search blueprint)
+    from .public import exports, feeds, oai, pages, search  # noqa: F401  (feeds, exports, oai add routes to it)
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
@@ -106,6 +106,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(panorama.bp)
     from .editors import password_reset  # noqa: E402  (one-time reset links made by admins)
     app.register_blueprint(password_reset.bp)
+    from .editors import dossiers as editors_dossiers
+    from .public import dossiers
+
+    app.register_blueprint(dossiers.bp)  # /dossiers: published « dossiers documentaires »
+    app.register_blueprint(editors_dossiers.bp)
 
 
 def _static_url(filename: str) -> str:

@@ -164,6 +164,17 @@ def document() -> dict[str, Any]:
                 "parameters": search_params,
                 "responses": {"200": _json("FacetsResponse", "Le total et les facettes."), **ERRORS},
             }},
+            url_for("api.export"): {"get": {
+                "operationId": "export", "summary": "Exporter tous les résultats (CSV, RIS ou CSL-JSON)",
+                "parameters": [*[p for p in search_params if p["name"] != "page"],
+                               {"name": "format", "in": "query", "required": True,
+                                "schema": {"type": "string", "enum": ["csv", "ris", "json"]},
+                                "description": "csv (tableur), ris (Zotero, EndNote), json (CSL-JSON)."}],
+                "responses": {"200": {"description": "Les références, jusqu'à 1 000 résultats.", "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/x-research-info-systems": {"schema": {"type": "string"}},
+                    "application/vnd.citationstyles.csl+json": {"schema": {"type": "array"}}}}, **ERRORS},
+            }},
             url_for("api.document", doc_id="{id}").replace("%7B", "{").replace("%7D", "}"): {"get": {
                 "operationId": "document", "summary": "Un document",
                 "parameters": [{"name": "id", "in": "path", "required": True,

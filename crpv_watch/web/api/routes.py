@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from ...search.known_values import UnknownValue
 from ..filters import services
+from ..public.exports import export_response
 from ..public.search import document_regions, run_search, search_request, unknown_filters, visible_document
 from . import openapi
 
@@ -31,6 +32,12 @@ def search():
                         "message": f"La page {req.page} n'existe pas : cette recherche tient en "
                                    f"{response.pages} page{'s' if response.pages > 1 else ''}."}), 404
     return jsonify(response.to_json())
+
+
+@bp.route("/export")
+def export():
+    # The search page's exports for scripts: ``format`` is csv, ris or json (CSL-JSON).
+    return export_response(request.args.get("format"), request.args)
 
 
 @bp.route("/facets")

@@ -11,7 +11,8 @@ from ...search.known_values import UnknownValue, unknown_values
 from ...search.types import SearchHit, SearchRequest, SearchResponse
 from ...store import repo
 from ...store.models import Document, QueryLog
-from ..filters import services
+from ..filters import label, services
+from . import citations
 from .search_state import SearchState, dom_id, page_facets
 
 __all__ = ["SearchState", "bp", "run_search", "visible_document"]
@@ -166,17 +167,27 @@ def document_regions(doc: Document) -> list[str]:
 def document(doc_id: str):
     doc = visible_document(doc_id)
     paragraphs, truncated = preview_blocks(doc.text)
-    original = doc.places[0].url if doc.places else doc.canonical_url
+    original = original_url(doc)
     others = [p for p in doc.places if p.url != original]
     pdfs = pdf_links(doc, original)
     from ..editors import curation
+    from ..editors.dossiers import dossiers_for_document_page
 
     return render_template("search/document.html", doc=doc, paragraphs=paragraphs, truncated=truncated,
                            back=search_back_link(request.args.get("recherche")),
                            original=original, other_places=others, regions=document_regions(doc),
                            territories=curation.territories_of(doc), field_names=curation.FIELD_NAMES,
                            tags_form=curation.form_for(doc) if g.get("user") is not None else None,
-                           pdfs=pdfs, similar=similar_documents(doc.id))
+                           pdfs=pdfs, similar=similar_documents(doc.id),
+                           citation_meta=citations.meta_tags(citation_of(doc)),
+                           dossier_choices=dossiers_for_document_page() if g.get("user") is not None else None)
+
+
+def original_url(doc: Document) -> str:
+    """Where a reader finds the document: its first place, or for a catalogue record (OAI-PMH) the document the
+    record links to rather than the record's XML."""
+    linked = ((doc.meta or {}).get("oai") or {}).get("links") or []
+    return linked[0] if linked else (doc.places[0].url if doc.places else doc.canonical_url)
 
 
 def search_back_link(value: str | None) -> str | None:
@@ -191,6 +202,21 @@ def pdf_links(doc: Document, original: str) -> list[str]:
     urls = [original] if doc.content_type == "application/pdf" else []
     urls += [p.url for p in doc.places if p.url not in urls and p.url.lower().split("?")[0].endswith(".pdf")]
     return urls
+
+
+def citation_of(doc: Document) -> citations.Citation:
+    """The reference of a stored document (places and themes loaded), for exports and the page's meta tags."""
+    original = original_url(doc)
+    pdfs = pdf_links(doc, original)
+    return citations.Citation(
+        id=doc.id, title=doc.title or "Document sans titre",
+        page_url=services().settings.base_url.rstrip("/") + url_for("search.document", doc_id=doc.id),
+        url=original, publisher=label(doc.source_id, "centre") or doc.source_id, doctype=doc.doctype,
+        doctype_label=label(doc.doctype, "type"), authors=citations.split_authors(doc.author),
+        published=doc.published, accessed=doc.first_seen_at.date() if doc.first_seen_at else None,
+        abstract=doc.summary or "", keywords=[label(t.theme_id, "theme") for t in doc.themes],
+        language=doc.language or "", pdf_url=pdfs[0] if pdfs else "",
+        is_pdf=doc.content_type == "application/pdf")
 
 
 def similar_documents(doc_id: str, limit: int = SIMILAR_COUNT) -> list[SearchHit]:

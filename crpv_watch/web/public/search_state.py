@@ -83,6 +83,10 @@ class SearchState:
     def api_url(self) -> str:
         return self.url(dataclasses.replace(self.req), "api.search")
 
+    def export_url(self, fmt: str) -> str:
+        """The export of every result of this search (``csv``, ``ris`` or ``json``: CSL-JSON)."""
+        return self.url(dataclasses.replace(self.req, page=1), "search.export", fmt=fmt)
+
     def hidden_params(self, *exclude: str) -> list[tuple[str, str]]:
         """State to carry in a form's hidden inputs, minus what the form itself edits."""
         return [(k, v) for k, v in dataclasses.replace(self.req, page=1).to_params() if k not in exclude]
