@@ -28,7 +28,7 @@ def test_the_demos_sources_are_used_after_make_run(tmp_path):
     data.mkdir()
     (data / "sources.demo.yaml").write_text(
         "sources:\n- id: demo-seul\n  name: Démo\n  homepage: http://127.0.0.2:8800/\n  region: '11'\n"
-        "  feeds: [http://127.0.0.2:8800/feed/]\n  allow_private_network: true\n", encoding="utf-8")
+        "  feeds: [http://127.0.0.2:8800/feed/]\n  private_hosts: ['127.0.0.2']\n", encoding="utf-8")
     result = run(tmp_path, "sources", "list")
     assert result.exit_code == 0, result.output
     assert "demo-seul" in result.output and "sources du réseau de démonstration" in result.output

@@ -69,7 +69,7 @@ def server():
 
 
 def source(server, **kw) -> Source:
-    return Source(id="mini", name="Mini", homepage=server.url("/"), allow_private_network=True, **kw)
+    return Source(id="mini", name="Mini", homepage=server.url("/"), private_hosts=["127.0.0.1"], **kw)
 
 
 def test_docx_and_odt_attachments_are_crawled_and_searchable(tmp_path, server):
@@ -156,7 +156,7 @@ def test_homepage_only_source_validates_and_is_crawled_through_its_autodiscovere
           - id: accueil-seul
             name: "Centre à la page d'accueil seule"
             homepage: "{site.base}/"
-            allow_private_network: true
+            private_hosts: ["127.0.0.1"]
         """), encoding="utf-8")
     sources = load_sources(path)  # refused before: "needs feeds, start_urls or sitemaps"
     services, runner = crawl_setup(tmp_path, *sources)

@@ -83,7 +83,7 @@ def test_crawl_delay_beyond_the_cap_postpones_the_source(tmp_path):
 
 
 def test_a_crawl_whose_requests_all_failed_is_failed(tmp_path):
-    dead = Source(id="dead", name="Dead", homepage="http://127.0.0.3:9/", allow_private_network=True,
+    dead = Source(id="dead", name="Dead", homepage="http://127.0.0.3:9/", private_hosts=["127.0.0.3"],
                   feeds=["http://127.0.0.3:9/flux"])  # nothing listens there
     services, runner = crawl_setup(tmp_path, dead, max_retries=0, connect_timeout=1.0)
     try:

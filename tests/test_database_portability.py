@@ -78,7 +78,7 @@ def eight_document_site():
 def crawl_cli(tmp_path, site, database_url: str):
     sources = tmp_path / "sources.yaml"
     sources.write_text(f"sources:\n- id: mini\n  name: Mini\n  region: ['11']\n  homepage: {site.base}/\n  start_urls: ['{site.base}/']\n"
-                       "  allow_private_network: true\n", encoding="utf-8")
+                       "  private_hosts: ['127.0.0.1']\n", encoding="utf-8")
     env = {"CRPV_WATCH_DATABASE_URL": database_url, "CRPV_WATCH_CRAWL_DELAY": "0",
            "CRPV_WATCH_RETRY_BASE_DELAY": "0", "CRPV_WATCH_SECRET_KEY": "x"}
     runner = CliRunner()

@@ -100,6 +100,12 @@ class HubDiscovery:
         return parsed
 
     def _autodiscover(self) -> list[str]:
+        home = canonicalize(self.source.homepage)
+        if home in {canonicalize(s) for s in self.source.start_urls}:
+            # The homepage is also a listing page: one fetch serves both. Fetched here only for its feeds, it
+            # would be cached with no links and the listing would then be skipped as already seen.
+            self._discover_listing(self.source.homepage)
+            return (self.hub_cache.get(home) or {}).get("feeds", [])
         # With listing pages to crawl, the homepage is only asked for its feeds: its 404 is no error of the run.
         res, cached = self._hub(self.source.homepage, "html", quiet=bool(self.source.start_urls))
         if cached:
@@ -151,5 +157,5 @@ class HubDiscovery:
             for link in links:
                 self._add(link)
             nxt = discover.next_page(page)
-            self._remember(url, res, links=links, next=nxt)
+            self._remember(url, res, links=links, next=nxt, feeds=page.feed_links)
             url = nxt
