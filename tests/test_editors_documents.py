@@ -118,7 +118,7 @@ def test_review_queue_lists_uncertain_documents_until_reviewed(client):
 def test_document_page_explains_tags_and_places(client):
     html = unescape(client.get("/editeurs/documents/doc1").get_data(as_text=True))
     assert "Jeunesse" in html or "jeunesse" in html
-    assert "« mot-clé » dans title" in html
+    assert "« mot-clé » dans titre" in html
     assert "http://127.0.0.1:9/doc/doc1" in html
 
 

@@ -30,7 +30,7 @@ def app(svc):
 
 def workspace_rules(app):
     """Every rule of the workspace blueprints, with sample values for its arguments."""
-    samples = {"doc_id": "doc1", "source_id": "centre-test", "run_id": 1, "user_id": 1}
+    samples = {"doc_id": "doc1", "source_id": "centre-test", "run_id": 1, "user_id": 1, "dossier_id": 1}
     out = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/editeurs"):
