@@ -93,7 +93,7 @@ def test_every_manifest_document_is_stored_with_its_title_and_date(demo):
 def test_traps_and_chrome_stay_out_of_the_index(demo):
     network, services, _, _ = demo
     for word in network.manifest["chrome_words"]:
-        assert search(services, word).total == 0, word
+        assert search(services, f"exact:{word}").total == 0, word  # exact: the word itself, not its close forms
     with services.db.session() as session:
         for trap in network.manifest["traps"]:
             assert repo.place_by_url(session, canonicalize(trap["url"])) is None, trap
@@ -167,7 +167,7 @@ def test_new_changed_and_gone_documents(demo):
     report = crawl(runner)
     assert totals(report)["new"] == len(added)
     assert report.documents_total == total + len(added)
-    assert search(services, f'"{added[0]["key_phrase"]}"').total == 1
+    assert search(services, f'exact:"{added[0]["key_phrase"]}"').total == 1
 
     listing_doc = next(d for d in network.manifest["documents"]
                        if d["content_type"] == "text/html" and d["source_id"] == "demo-carrefour-quartiers")

@@ -207,6 +207,8 @@ def _test_only(form: SourceForm, svc, source: Source | None, admin: bool):
             field.errors = []
         if field.data is None and field.type in ("StringField", "TextAreaField"):
             field.data = ""  # a field the request left out reads as empty
+    for name in ("feeds", "start_urls", "include", "exclude"):
+        getattr(form, name).validate(form)  # what the Tester would fetch or follow must be valid (RE2 patterns)
     values = form_values(form, source, admin)
     values["id"] = values["id"] or "essai"
     values["name"] = values["name"] or values["homepage"]
