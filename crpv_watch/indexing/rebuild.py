@@ -106,7 +106,7 @@ def handle_requests(services, indexer=None) -> int | None:
     requests = crawl_requests.take(services, crawl_requests.REBUILD)
     if not requests:
         return None
-    users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in requests))
+    users = crawl_requests.requesters(requests)
     log.info("index rebuild requested by %s", users)
     try:
         with writer_lock(settings, "index rebuild (web)"):

@@ -46,6 +46,11 @@ def pending(services, kind: str = CRAWL) -> list[dict[str, Any]]:
         return coordination.pending_requests(session, kind)
 
 
+def requesters(claimed: list[dict[str, Any]]) -> str:
+    """Who asked for the claimed requests, each named once, for the log and the progress record."""
+    return ", ".join(dict.fromkeys(r.get("user") or "?" for r in claimed))
+
+
 def take(services, kind: str = CRAWL) -> list[dict[str, Any]]:
     """Claims every pending request, oldest first."""
     with services.db.session() as session:

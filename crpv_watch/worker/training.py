@@ -16,19 +16,21 @@ def handle_requests(services) -> retrain.Outcome | None:
     claimed = requests.take(services, requests.TRAIN)
     if not claimed:
         return None
-    users = ", ".join(dict.fromkeys(r.get("user") or "?" for r in claimed))
+    users = requests.requesters(claimed)
     log.info("tagging model training requested by %s", users)
     try:
         return retrain.run_training(services, user=users)
     except retrain.RetrainError as exc:
         log.warning("tagging model training not run: %s", exc)
-        retrain.write_report(services.settings, {
-            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
-            "reason": f"entraînement impossible : {exc}"})
-        return None
+        _report_not_installed(services, users, f"entraînement impossible : {exc}")
     except Exception:
         log.exception("tagging model training failed")
-        retrain.write_report(services.settings, {
-            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
-            "reason": "échec de l'entraînement (voir le journal du service)"})
-        return None
+        _report_not_installed(services, users, "échec de l'entraînement (voir le journal du service)")
+    return None
+
+
+def _report_not_installed(services, users: str, reason: str) -> None:
+    """The editors' « Étiquetage » page reads this report: a training that did not run says why there."""
+    retrain.write_report(services.settings, {
+        "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "user": users, "installed": False,
+        "reason": reason})
