@@ -81,9 +81,16 @@ def test_one_worker_two_web_nodes_share_only_the_database(tmp_path, site, gunico
         assert sign_in(a, EDITOR[1]).status_code == 302
         token = csrf(a.get("/editeurs/").text)
         assert a.post("/editeurs/collectes/lancer", data={"csrf_token": token}).status_code == 302
-        for http in (a, b):
-            wait_for(lambda http=http: TITLE in api_titles(http.get), 90, what="the crawled document on a node")
-        doc_id = next(r["id"] for r in b.get("/api/search?q=").json()["results"] if r["title"] == TITLE)
+        def crawled_id(http):
+            # Each gunicorn worker refreshes its own searcher: the id is read from the very answer that shows the
+            # document, never from a second request that may reach a worker not yet refreshed.
+            resp = http.get("/api/search?q=")
+            found = [r["id"] for r in resp.json()["results"] if r["title"] == TITLE] if resp.status_code == 200 else []
+            return found[0] if found else None
+
+        ids = {wait_for(lambda http=http: crawled_id(http), 90, what="the crawled document on a node") for http in (a, b)}
+        assert len(ids) == 1, ids  # one database, one id
+        doc_id = ids.pop()
 
         # Hidden on node A: gone from node B's search within one drain period (plus the readers' refresh).
         assert a.post(f"/editeurs/documents/{doc_id}/masquer", data={"csrf_token": token}).status_code == 302
