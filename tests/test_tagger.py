@@ -361,3 +361,22 @@ def test_an_ambiguous_word_the_body_repeats_is_the_subject(tagger):
     # Weak words never count alone, however often: the QPV named three times is not a governance text.
     weak = doc("Un jardin", "Un jardin partagé en QPV. Le QPV du Nord et le QPV du Sud ont un jardin partagé.")
     assert "gouvernance_contrat_de_ville" not in {d.theme_id for d in tagger.score_themes(weak)[0]}
+
+
+def test_genre_cues_count_what_their_written_patterns_find():
+    # The leading \b of a cue is checked outside the regular expression engine (speed): same counts as written.
+    import re
+
+    from crpv_watch.tagging.genre import CUES
+    from crpv_watch.tagging.matching import fold
+
+    texts = [fold(d.text + " " + d.title) for d, _, _ in CASES.values()] + [
+        "s'est tenue, ressest tenue ; a reuni et areuni ; interet (ami) et interet(ami) ; poste a pourvoir",
+        "rencontre annoncee : aura lieu le 3 mai de 14h a 17h, lieu : mairie ; inscriptions ; sommaire ; edito"]
+    assert any(cue.word_start for cue in CUES)
+    for cue in CUES:
+        written = re.compile((r"\b" if cue.word_start else "") + cue.pattern.pattern)
+        for text in texts:
+            for cap in (1, 3, 100):
+                expected = sum(1 for _ in zip(range(cap), written.finditer(text), strict=False))
+                assert cue.count(text, cap) == expected, (cue.name, text[:40], cap)
