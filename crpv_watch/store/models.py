@@ -60,6 +60,8 @@ class Document(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)  # 63-bit, for near duplicates
     doctype: Mapped[str] = mapped_column(String(60), default="a_qualifier")  # until the tagger or an editor settles it
     doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # 0–1, from the explanation (store/confidence.py): a column so that the review queue selects guesses in SQL.
+    type_confidence: Mapped[float | None] = mapped_column(Float, index=True)
     # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
     # purged: its source asked to leave.
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
