@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import urls
 from ..store.models import Digest, Subscriber, utcnow
 from . import subscriptions as subs
-from .build import CandidateSet, DigestContent, build, load_candidates, period_for, window_start
+from .build import CandidateSet, DigestContent, build, load_additions, load_candidates, period_for, window_start
 from .render import Renderer, message, new_message_id
 from .send import DeliveryError, envelope, transport_for
 from .tokens import Tokens
@@ -211,9 +211,12 @@ class DigestSender:
             log.warning("sources unavailable: region alerts match nothing in this run")
             regions = {}
         today = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.settings.timezone)).date()
+        followed = {a.dossier_id for s, _ in due for a in s.alerts if a.active and a.dossier_id is not None}
         with self.db.session() as session:
-            return load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today,
-                                   self.services.engine)
+            cands = load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today,
+                                    self.services.engine)
+            cands.add(load_additions(session, followed, since, now, regions))
+        return cands
 
     def _resend(self, sub: Subscriber, digests: list[Digest], report: Report) -> None:
         """Send again this subscriber's unfinished digests, oldest first, stopping at one still unsent."""
