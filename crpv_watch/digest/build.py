@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from ..search.query import AND_WORDS, NOT_WORDS, OR_WORDS
 from ..search.types import SearchRequest
+from ..store import digests as digest_store
 from ..store import dossiers as dossier_store
 from ..store.models import Alert, Document, Subscriber
 from ..text.analysis import analyze_terms, french_analyzer
@@ -161,15 +161,7 @@ def load_candidates(session: Session, since: dt.datetime, until: dt.datetime, ma
                     regions_of: dict[str, list[str]], today: dt.date, engine: Matcher | None = None) -> CandidateSet:
     """Documents first seen in (since, until], not from a source's first crawl, searchable, and published less
     than ``max_age_days`` ago (undated ones count as published when found)."""
-    oldest = today - dt.timedelta(days=max_age_days)
-    rows = session.scalars(
-        select(Document)
-        .where(Document.first_seen_at > since, Document.first_seen_at <= until,
-               Document.from_first_crawl.is_(False), Document.status == "active",
-               or_(Document.published.is_(None), Document.published >= oldest))
-        .order_by(Document.first_seen_at)
-        .options(selectinload(Document.places), selectinload(Document.themes))
-    ).all()
+    rows = digest_store.new_documents(session, since, until, today - dt.timedelta(days=max_age_days))
     return CandidateSet([candidate(d, regions_of) for d in rows], engine)
 
 

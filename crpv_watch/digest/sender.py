@@ -18,10 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from .. import urls
+from ..store import digests as digest_store
 from ..store.models import Digest, Subscriber, utcnow
 from . import subscriptions as subs
 from .build import CandidateSet, DigestContent, build, load_additions, load_candidates, period_for, window_start
@@ -135,14 +133,12 @@ class DigestSender:
             if emails is not None:
                 people = [s for s in people if s.email in set(emails)]
             pending = {}
-            for d in session.scalars(select(Digest).where(Digest.status.in_(("sending", "failed")))
-                                     .order_by(Digest.id)):
+            for d in digest_store.unfinished(session):
                 pending.setdefault(d.subscriber_id, []).append(d)
             moments = {f: now if force else scheduled_moment(f, now, self.settings.digest_cron,
                                                              self.settings.timezone) for f in subs.FREQUENCIES}
             periods = {f: period_for(f, m, self.settings.timezone) for f, m in moments.items()}
-            done_periods = {tuple(row) for row in session.execute(
-                select(Digest.subscriber_id, Digest.period).where(Digest.period.in_(set(periods.values()))))}
+            done_periods = digest_store.periods_done(session, set(periods.values()))
         due: list[tuple[Subscriber, str]] = []
         for sub in people:
             moment, period = moments.get(sub.frequency, now), periods.get(sub.frequency, periods["weekly"])
@@ -159,9 +155,7 @@ class DigestSender:
                 if sub.id in pending and not dry_run:
                     with self.db.session() as session:
                         fresh = session.get(Subscriber, sub.id)
-                        if fresh.status != "active" or session.scalar(
-                                select(Digest.id).where(Digest.subscriber_id == sub.id,
-                                                        Digest.status.in_(("sending", "failed")))):
+                        if fresh.status != "active" or digest_store.has_unfinished(session, sub.id):
                             report.skipped += 1  # its older digest must go first; next run
                             continue
                         sub.last_digest_at = fresh.last_digest_at
@@ -241,7 +235,7 @@ class DigestSender:
                     session.add(Digest(subscriber_id=sub.id, period=period, status="empty", count=0,
                                        window_start=content.window_start, window_end=now, sent_at=now))
                     session.get(Subscriber, sub.id).last_digest_at = now
-            except IntegrityError:
+            except digest_store.AlreadyRecorded:
                 report.skipped += 1
                 return
             report.empty += 1
@@ -259,7 +253,7 @@ class DigestSender:
                 session.add(digest)
                 session.flush()
                 digest_id = digest.id
-        except IntegrityError:  # another sender recorded this period first
+        except digest_store.AlreadyRecorded:  # another sender recorded this period first
             report.skipped += 1
             return
         if self._deliver(sub, digest_id, raw, now, report) == "sent":

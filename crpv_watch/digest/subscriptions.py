@@ -10,19 +10,26 @@ import datetime as dt
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from .. import urls
 from ..search.types import FACET_NAMES, FACETS, SearchRequest
-from ..store.models import Alert, Digest, Dossier, Subscriber, utcnow
+from ..store import subscribers
+from ..store.models import Alert, Dossier, Subscriber, utcnow
+
+# The queries live in the store; they stay reachable here, where the pages, the sender and the CLI look for them.
+from ..store.subscribers import MAILABLE as MAILABLE
+from ..store.subscribers import by_email as by_email
+from ..store.subscribers import counts_by_status as counts_by_status
+from ..store.subscribers import get as get
+from ..store.subscribers import list_all as list_all
+from ..store.subscribers import mailable as mailable
 
 FREQUENCIES = ("weekly", "daily")
 FREQUENCY_LABELS = {"weekly": "chaque semaine", "daily": "chaque jour"}
 STATUS_LABELS = {"pending": "en attente de confirmation", "active": "actif", "paused": "en pause",
                  "unsubscribed": "désinscrit", "bouncing": "adresse en échec"}
-MAILABLE = ("active",)
 
 
 class InvalidEmail(ValueError):
@@ -114,17 +121,6 @@ def describe(params: dict[str, Any], label) -> str:
 
 
 # -- subscribers --------------------------------------------------------------------------------------------
-
-
-def get(session: Session, subscriber_id: int, email: str) -> Subscriber | None:
-    """The subscriber of a token, only when the address still matches (a deleted id may be reused)."""
-    sub = session.get(Subscriber, subscriber_id, options=[selectinload(Subscriber.alerts)])
-    return sub if sub is not None and sub.email == email else None
-
-
-def by_email(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == email)
-                          .options(selectinload(Subscriber.alerts)))
 
 
 def subscribe(session: Session, email: str, params: dict[str, Any], *, frequency: str = "weekly",
@@ -226,7 +222,7 @@ def delete_alert(session: Session, sub: Subscriber, alert_id: int) -> bool:
 
 def delete_subscriber(session: Session, sub: Subscriber) -> None:
     """GDPR erasure: the address, its alerts and its digest log go (ON DELETE CASCADE and the ORM cascade)."""
-    for digest in session.scalars(select(Digest).where(Digest.subscriber_id == sub.id)):
+    for digest in subscribers.digests_of(session, sub.id):
         session.delete(digest)
     session.delete(sub)
     session.flush()
@@ -238,7 +234,7 @@ def export(session: Session, sub: Subscriber) -> dict[str, Any]:
     def iso(value: dt.datetime | None) -> str | None:
         return value.replace(tzinfo=dt.UTC).isoformat() if value else None
 
-    digests = session.scalars(select(Digest).where(Digest.subscriber_id == sub.id).order_by(Digest.id)).all()
+    digests = subscribers.digests_of(session, sub.id)
     return {
         "email": sub.email,
         "status": sub.status,
@@ -257,15 +253,3 @@ def export(session: Session, sub: Subscriber) -> dict[str, Any]:
     }
 
 
-def list_all(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).order_by(Subscriber.id).options(selectinload(Subscriber.alerts))))
-
-
-def mailable(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).where(Subscriber.status.in_(MAILABLE))
-                                .order_by(Subscriber.id).options(selectinload(Subscriber.alerts))))
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
-    return {status: n for status, n in rows}

@@ -11,19 +11,18 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
 
 from ... import urls
 from ...digest import subscriptions as subs
 from ...digest.tokens import TokenError, Tokens
-from ...search.types import FACET_NAMES, SearchRequest
+from ...search.types import SearchRequest
 from ...store import audit, ratelimit
 from ...store import dossiers as dossier_store
-from ...store.models import Digest, Subscriber
+from ...store import subscribers as subscriber_store
 from ..auth import csrf, login_required
 from ..errors import error_response
 from ..filters import services
+from .search import unknown_filters
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/abonnement")
 editors_bp = Blueprint("digests", __name__, url_prefix="/editeurs/digests")
@@ -75,12 +74,14 @@ def request_from_form(form) -> SearchRequest:
 
 
 def unknown_message(req: SearchRequest) -> str | None:
-    """A French refusal naming the facet values that match nothing known, or None when all are known."""
-    unknown = services().unknown_values(req)
+    """A French refusal naming the facet values that match nothing known, with the closest known ones, or None
+    when all are known. The search page's own check (``search.unknown_filters``): an alert accepts exactly the
+    values a search does."""
+    unknown = unknown_filters(req)
     if not unknown:
         return None
-    named = ", ".join(f"{FACET_NAMES[facet].lower()} « {value} »" for facet, value in unknown)
-    return (f"Cette recherche ne peut pas devenir une alerte : valeur inconnue ({named}). "
+    named = " ".join(u.message(services().label) for u in unknown)
+    return (f"Cette recherche ne peut pas devenir une alerte : valeur inconnue. {named} "
             "Retirez-la ou choisissez parmi les valeurs proposées par la recherche.")
 
 
@@ -316,9 +317,7 @@ _STATUS_ORDER = {"active": 0, "paused": 1, "pending": 2, "bouncing": 3, "unsubsc
 def preview_choices(db) -> tuple[list[dict], bool]:
     """The subscribers an editor can pick for a preview: those who get letters first, then by address; and
     whether the list was cut at ``PREVIEW_CHOICES``."""
-    order = case(_STATUS_ORDER, value=Subscriber.status, else_=len(_STATUS_ORDER))
-    found = db.scalars(select(Subscriber).order_by(order, Subscriber.email).limit(PREVIEW_CHOICES + 1)
-                       .options(selectinload(Subscriber.alerts))).all()
+    found = subscriber_store.first_by_status(db, _STATUS_ORDER, PREVIEW_CHOICES + 1)
     return ([{"email": s.email, "status": subs.STATUS_LABELS.get(s.status, s.status),
               "alerts": sum(1 for a in s.alerts if a.active)} for s in found[:PREVIEW_CHOICES]],
             len(found) > PREVIEW_CHOICES)
@@ -331,8 +330,7 @@ def log():
     with svc.db.session() as db:
         counts = subs.counts_by_status(db)
         picks, truncated = preview_choices(db)
-        digests = db.scalars(select(Digest).order_by(Digest.id.desc()).limit(200)
-                             .options(selectinload(Digest.subscriber))).all()
+        digests = subscriber_store.recent_digests(db, 200)
         rows = [{"email": d.subscriber.email, "period": d.period, "status": d.status, "count": d.count,
                  "message_id": d.message_id, "attempts": d.attempts, "error": d.last_error,
                  "at": d.sent_at or d.created_at} for d in digests]
