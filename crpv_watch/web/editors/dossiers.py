@@ -46,7 +46,8 @@ def index():
         with services().db.session() as db:
             dossier = store.create(db, form.title.data.strip(), (form.intro.data or "").strip(), user_email())
             dossier_id = dossier.id
-        flash("Dossier créé. Ajoutez-y des documents depuis leur page (« Ajouter à un dossier »).")
+        flash("Dossier créé. Ajoutez-y des documents depuis les résultats d'une recherche ou la page d'un document "
+              "(« Ajouter à un dossier »).")
         return redirect(url_for(".edit", dossier_id=dossier_id))
     with services().db.session() as db:
         dossiers = store.all_dossiers(db)
