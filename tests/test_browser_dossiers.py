@@ -110,6 +110,10 @@ def test_an_editor_adds_a_result_and_comes_back_to_the_search(browser, site, sig
         note.fill("Un retour d'expérience utile.")
         result.get_by_role("button", name="Ajouter au dossier").click()
         page.wait_for_url(lambda u: u.endswith(f"{SEARCH}#r-{target}"))
+        # Back where the editor was in the list: the result's title is on screen and has the focus.
+        assert page.evaluate("document.activeElement.id") == f"r-{target}"
+        assert page.locator(f"#r-{target}").evaluate(
+            "e => { const r = e.getBoundingClientRect(); return r.top > -1 && r.bottom <= innerHeight; }")
         assert "Document ajouté au dossier « Participation des habitants »." in page.locator(
             ".flash-messages").inner_text()
         assert "Dans le dossier : « Participation des habitants »" in page.locator(
