@@ -16,7 +16,7 @@ from smtp_server import SMTPServer
 
 from crpv_watch.digest.sender import DigestSender
 from crpv_watch.store import users
-from crpv_watch.store.models import Alert, Digest, Subscriber, utcnow
+from crpv_watch.store.models import Alert, Digest, Document, Dossier, Subscriber, utcnow
 from crpv_watch.web.app import create_app
 
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
@@ -74,6 +74,15 @@ def add_to_dossier(editor, dossier_id: int, doc_id: str, note: str) -> None:
         "csrf_token": token(page), "dossier": dossier_id, "action": "add", "document": doc_id, "note": note,
         "back": f"/documents/{doc_id}"})
     assert resp.status_code == 302
+
+
+def search_and_dossier(svc, email: str, q: str, dossier_id: int) -> None:
+    """A subscriber confirmed two days ago, with a search alert then the dossier."""
+    earlier = utcnow() - dt.timedelta(days=2)
+    add_subscriber(svc, email, q=q, when=earlier)
+    with svc.db.session() as db:
+        sub = db.query(Subscriber).filter_by(email=email).one()
+        sub.alerts.append(Alert(params={}, dossier_id=dossier_id, active=True, created_at=earlier, source="test"))
 
 
 def mail_link(raw: bytes, path: str) -> str:
@@ -151,11 +160,7 @@ def test_a_follower_gets_the_two_additions_exactly_once(svc, smtp, editor, docs)
 def test_additions_claim_their_documents_in_a_letter_with_searches_too(svc, smtp, editor, docs):
     """A document both new for a search alert and added to a followed dossier comes once, with its note."""
     dossier_id, _ = new_dossier(editor, "Participation")
-    earlier = utcnow() - dt.timedelta(days=2)
-    add_subscriber(svc, "deux@example.org", q="jardin", when=earlier)
-    with svc.db.session() as db:
-        sub = db.query(Subscriber).one()
-        sub.alerts.append(Alert(params={}, dossier_id=dossier_id, active=True, created_at=earlier, source="test"))
+    search_and_dossier(svc, "deux@example.org", "jardin", dossier_id)
     fresh = add_doc(svc, "Jardins partagés du quartier", "jardin", seen=utcnow() - dt.timedelta(hours=1))
     add_to_dossier(editor, dossier_id, fresh, "Une belle expérience.")
     assert DigestSender(svc).run(force=True).sent == 1
@@ -195,3 +200,19 @@ def subscribe_to_a_search(reader, smtp, email: str) -> str:
     mail = smtp.wait_for(1)[-1]
     confirmed = reader.get(mail_link(mail.raw, "/abonnement/confirmer/")).get_data(as_text=True)
     return re.search(r'href="(/abonnement/gerer/[^"]+)"', confirmed).group(1)
+
+
+def test_an_unpublished_dossier_and_a_hidden_document_send_nothing(svc, smtp, editor, docs):
+    dossier_id, _ = new_dossier(editor, "Participation")
+    search_and_dossier(svc, "trois@example.org", "introuvable", dossier_id)
+    add_to_dossier(editor, dossier_id, docs["guide"], "Visible.")
+    add_to_dossier(editor, dossier_id, docs["etude"], "Masqué ensuite.")
+    with svc.db.session() as db:
+        db.get(Document, docs["etude"]).status = "hidden"
+    preview = DigestSender(svc).preview("trois@example.org")
+    assert [i.doc.id for g in preview[0].groups for i in g.items] == [docs["guide"]]
+    with svc.db.session() as db:
+        db.get(Dossier, dossier_id).published = False
+    assert DigestSender(svc).preview("trois@example.org")[0].count == 0
+    report = DigestSender(svc).run(force=True)
+    assert (report.sent, report.empty) == (0, 1)
