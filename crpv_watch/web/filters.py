@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from ..search.known_values import FACET_NAMES_FR
+from ..search.known_values import NOT_KNOWN_FR
 from ..search.types import FACET_NAMES, LANGUAGES
 from ..services import Services
 from ..text import wording
@@ -124,4 +124,4 @@ def register(app: Flask) -> None:
                                  documents_count=documents_count, fr=wording.word, period_fr=wording.period,
                                  nbsp_slash=nbsp_slash)
     app.jinja_env.globals.update(value_fr=wording.value_fr)
-    app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_kinds=FACET_NAMES_FR)
+    app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_not_known=NOT_KNOWN_FR)
