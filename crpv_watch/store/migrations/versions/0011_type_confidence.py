@@ -1,7 +1,7 @@
 """type confidence: how sure the tagger is of a document's type, a column so that the review queue finds guesses
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 04:10:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from crpv_watch.store.confidence import type_confidence_of
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
