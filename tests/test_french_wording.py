@@ -221,6 +221,11 @@ def test_an_invalid_sources_file_is_told_in_french_with_file_line_and_field(tmp_
         assert line in result.output, result.output
     assert "(détail technique : invalid perl operator: (?<=)" in result.output  # RE2's words, kept
     assert offending(french_part(result.output)) == []
+    # At start: the site refuses to start on it, with the same French lines.
+    started = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "--sources", str(path), "serve",
+                                        "--port", "0"])
+    assert started.exit_code == 2 and started.output.startswith(f"Erreur : 5 problèmes dans {path} :")
+    assert expected[1] in started.output
     # The editors' sources page lists the same lines, each library's words in a smaller second line.
     client = make_app(svc).test_client()
     login(client, *ADMIN)
@@ -306,3 +311,30 @@ def _no_such_name(host: str):
     if host.replace(".", "").isdigit():
         return [host]
     raise OSError("[Errno -2] Name or service not known")
+
+
+@pytest.mark.parametrize(("recorded", "cause"), [
+    ("DNS resolution failed for x.example: [Errno -2] Name or service not known", "nom de domaine introuvable (DNS)"),
+    ("connection error: [Errno 111] Connection refused", "connexion refusée : aucun service sur ce port"),
+    ("ConnectTimeout", "délai de connexion dépassé"),
+    ("timeout (total 20 s)", "délai dépassé : pas de réponse complète en 20 s"),
+    ("HTTP 503", "le serveur a répondu 503 (service indisponible)"),
+    ("HTTP 418", "le serveur a répondu 418 (requête refusée)"),
+    ("HTTP 599", "le serveur a répondu 599 (erreur du serveur)"),
+    ("TLS error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate",
+     "certificat du site auto-signé"),
+    ("refused address 10.1.2.3 (private)", "adresse refusée : 10.1.2.3 est une adresse privée"),
+    ("robots.txt unreachable (HTTP 503): nothing is fetched from this host this run",
+     "robots.txt illisible, le serveur a répondu 503"),
+    ("too large (> 20000000 bytes)", "fichier trop volumineux (plus de 20 Mo)"),
+    ("retry later (Retry-After 3600 s)", "le serveur demande d'attendre 3600 s"),
+    ("broken feed: SAXParseException: not well-formed (invalid token)", "flux illisible"),
+    ("KeyError: 'x'", "erreur inattendue du traitement"),
+    ("something nobody foresaw", "erreur non reconnue"),
+])
+def test_each_kind_of_fetch_error_has_its_french_cause(recorded, cause):
+    from crpv_watch.crawl.error_causes import explain
+
+    explained = explain(recorded)
+    assert explained.cause.startswith(cause) and explained.detail == recorded
+    assert offending(explained.cause) == []

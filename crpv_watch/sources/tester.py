@@ -85,7 +85,7 @@ def robots_reason_fr(reason: str) -> str:
         return "robots.txt indisponible : tout est permis"
     if reason.startswith("robots.txt unreachable"):
         return "robots.txt injoignable : rien n'est collecté sur ce site pour l'instant"
-    return reason
+    return explain(reason).cause if reason else ""
 
 
 class _Probe(HubDiscovery):
