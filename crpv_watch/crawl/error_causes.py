@@ -100,17 +100,50 @@ def explain(error: str | None, status: int | None = None) -> Explained:
     return Explained("erreur non reconnue", text)
 
 
+NO_WEB = "adresse non web : seules http:// et https:// sont suivies"
+# Recorded texts with a number to keep (matched on the lower-cased text), then plain prefixes.
+_NUMBERED = (
+    (r"http (\d{3}) without location", lambda m: f"redirection sans adresse de destination (réponse {m[1]})"),
+    (r"http (\d{3})$", lambda m: http_cause(int(m[1]))),
+    (r"retry later \(retry-after (\d+)", lambda m: f"le serveur demande d'attendre {m[1]} s avant de revenir : "
+                                                   "reporté"),
+    (r"too large \(> (\d+) bytes\)", lambda m: f"fichier trop volumineux (plus de {int(m[1]) / 1_000_000:g} Mo) : "
+                                                 "ignoré"),
+    (r"crawl-delay ([\d.]+) s > max_crawl_delay ([\d.]+) s",
+     lambda m: f"robots.txt demande {m[1]} s entre deux requêtes, plus que le maximum accepté ({m[2]} s) : "
+               "collecte reportée"),
+    (r"time budget of ([\d.]+) s spent: crawl stopped, (\d+)",
+     lambda m: f"budget de temps de {m[1]} s épuisé : collecte arrêtée, {m[2]} document(s) repris à la prochaine "
+               "collecte"),
+    (r"too many redirects \(> (\d+)\)", lambda m: f"trop de redirections (plus de {m[1]})"),
+    (r"timeout \(total ([\d.]+) s\)", lambda m: f"délai dépassé : pas de réponse complète en {m[1]} s (serveur "
+                                                  "trop lent)"),
+)
+_PREFIXES = (
+    ("unsupported content-encoding", "compression non prise en charge"),
+    ("invalid url", "adresse invalide"),
+    ("unsupported scheme", NO_WEB),
+    ("unsupported url", NO_WEB),
+    ("disallowed by robots.txt", "redirigé vers une adresse que robots.txt interdit"),
+    ("redirect loop", "boucle de redirections"),
+    ("bad redirect location", "redirection vers une adresse invalide"),
+    ("source time budget spent", "budget de temps de la source épuisé : la suite à la prochaine collecte"),
+    *_PARSE,
+)
+
+
 def _cause(text: str, low: str) -> str | None:
     match = re.match(r"refused address (\S+)", text)
     if match:
-        return f"adresse refusée : {match.group(1)} est une adresse privée ou réservée (protection du réseau interne)"
+        return f"adresse refusée : {match[1]} est une adresse privée ou réservée (protection du réseau interne)"
     if any(s in low for s in _DNS):
         return "nom de domaine introuvable (DNS) : l'adresse du site est-elle exacte ?"
     if low.startswith("tls error") or "certificate" in low or "ssl" in low:
         return next((c for key, c in _TLS if key in low), "échec de la connexion chiffrée (TLS)")
-    match = re.match(r"timeout \(total ([\d.]+) s\)", low)
-    if match:
-        return f"délai dépassé : pas de réponse complète en {match.group(1)} s (serveur trop lent)"
+    for pattern, cause in _NUMBERED:
+        match = re.match(pattern, low)
+        if match:
+            return cause(match)
     if low.startswith("timeout") or "timeout" in low.split(":")[0] or "timed out" in low:
         if "connect" in low:
             return "délai de connexion dépassé : le serveur ne répond pas"
@@ -118,39 +151,6 @@ def _cause(text: str, low: str) -> str | None:
     connection = next((c for key, c in _CONNECTION if key in low), None)
     if connection or low.startswith(("connection error", "connecterror")):
         return connection or "connexion impossible (serveur injoignable)"
-    match = re.match(r"http (\d{3}) without location", low)
-    if match:
-        return f"redirection sans adresse de destination (réponse {match.group(1)})"
-    match = re.fullmatch(r"http (\d{3})", low)
-    if match:
-        return http_cause(int(match.group(1)))
-    match = re.match(r"retry later \(retry-after (\d+)", low)
-    if match:
-        return f"le serveur demande d'attendre {match.group(1)} s avant de revenir : reporté"
-    match = re.match(r"too large \(> (\d+) bytes\)", low)
-    if match:
-        return f"fichier trop volumineux (plus de {int(match.group(1)) / 1_000_000:g} Mo) : ignoré"
-    match = re.match(r"crawl-delay ([\d.]+) s > max_crawl_delay ([\d.]+) s", low)
-    if match:
-        return (f"robots.txt demande {match.group(1)} s entre deux requêtes, plus que le maximum accepté "
-                f"({match.group(2)} s) : collecte reportée")
-    match = re.match(r"time budget of ([\d.]+) s spent: crawl stopped, (\d+)", low)
-    if match:
-        return (f"budget de temps de {match.group(1)} s épuisé : collecte arrêtée, {match.group(2)} document(s) "
-                "repris à la prochaine collecte")
-    match = re.match(r"too many redirects \(> (\d+)\)", low)
-    if match:
-        return f"trop de redirections (plus de {match.group(1)})"
-    simple = (("unsupported content-encoding", "compression non prise en charge"),
-              ("broken ", "contenu compressé corrompu" if " body" in low else None),
-              ("invalid url", "adresse invalide"), ("unsupported scheme", "adresse non web : seules http:// et "
-                                                    "https:// sont suivies"),
-              ("unsupported url", "adresse non web : seules http:// et https:// sont suivies"),
-              ("disallowed by robots.txt", "redirigé vers une adresse que robots.txt interdit"),
-              ("redirect loop", "boucle de redirections"), ("bad redirect location", "redirection vers une "
-                                                             "adresse invalide"),
-              ("source time budget spent", "budget de temps de la source épuisé : la suite à la prochaine collecte"))
-    for prefix, cause in simple:
-        if low.startswith(prefix) and cause:
-            return cause
-    return next((c for key, c in _PARSE if low.startswith(key)), None)
+    if low.startswith("broken ") and " body" in low.split(":")[0]:
+        return "contenu compressé corrompu"
+    return next((c for key, c in _PREFIXES if low.startswith(key)), None)
