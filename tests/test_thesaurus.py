@@ -131,3 +131,12 @@ def test_every_problem_of_every_file_is_reported(tmp_path):
     problems = Vocabulary.validate(themes, doctypes)
     assert {p.field for p in problems} >= {"kind", "lable", "label"}
     assert "vouliez-vous dire « methode » ?" in " ".join(p.message for p in problems)
+
+
+def test_a_word_both_keyword_and_acronym_is_refused(tmp_path):
+    # It would count twice for one mention (HLM, CCAS were).
+    path, line = broken_copy(tmp_path, "themes", '"bailleur social", "mixité sociale"',
+                             '"bailleur social", "HLM", "mixité sociale"')
+    problems = Vocabulary.validate(path, DEFAULT_DOCTYPES)
+    assert any(p.owner == "habitat_logement" and p.field == "keywords" and "« HLM » est déjà un sigle" in str(p)
+               for p in problems), [str(p) for p in problems]

@@ -142,6 +142,10 @@ def _signals(chk: Checker, entry: Any, ident: str, kind: str) -> dict[str, tuple
         if ac.lower() == ac or " " in ac.strip():
             chk.add(key_line(entry, "acronyms", line), "acronyms",
                     f"« {ac} » n'est pas un sigle (comparé en respectant la casse : majuscules, sans espace)", ident, kind)
+    for ac in set(out["acronyms"]) & set(out["keywords"]):
+        # Both lists match it: a text naming it once would count two signals.
+        chk.add(key_line(entry, "keywords", line), "keywords", f"« {ac} » est déjà un sigle : ne le gardez que là",
+                ident, kind)
     own = set(out["keywords"]) | set(out["acronyms"])
     for key in ("ambiguous", "weak"):
         for word in out[key]:
