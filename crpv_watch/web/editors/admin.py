@@ -72,18 +72,9 @@ def accounts():
     elif request.method == "POST":
         status = 400
     with services().db.session() as db:
-        from sqlalchemy import select
-
-        accounts_list = list(db.scalars(select(User).order_by(User.email)))
+        accounts_list = users.all_users(db)
     return render_template("admin/accounts.html", form=form, accounts=accounts_list, role_labels=ROLE_LABELS), \
         status
-
-
-def _other_active_admins(db, user: User) -> int:
-    from sqlalchemy import func, select
-
-    return db.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True),
-                                                                   User.id != user.id)) or 0
 
 
 @bp.route("/comptes/<int:user_id>", methods=["GET", "POST"])
@@ -100,7 +91,7 @@ def edit_account(user_id: int):
             user = users.get_user(db, user_id)
             before = _user_state(user)
             demoting = user.role == "admin" and (form.role.data != "admin" or not form.active.data)
-            if demoting and _other_active_admins(db, user) == 0:
+            if demoting and users.other_active_admins(db, user) == 0:
                 form.role.errors.append("Il doit rester au moins un compte administrateur actif.")
             else:
                 users.set_role(user, form.role.data)
