@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from editors_support import ADMIN, add_document, login, make_app, make_services, post
 
+from crpv_watch.digest.send import DeliveryError
 from crpv_watch.store import audit
 from crpv_watch.store.models import CrawlError, CrawlRun, CrawlRunSource, Digest, Subscriber
 from crpv_watch.text.wording import period, value_fr, word
@@ -108,6 +109,10 @@ def admin_client(tmp_path):
         session.add(sub)
         session.flush()
         session.add(Digest(subscriber_id=sub.id, period="2026-W49", status="empty", count=0, window_end=now))
+        refused = DeliveryError("permanent", "550 5.1.1 <lectrice@example.org>: Recipient address rejected: User "
+                                "unknown in virtual mailbox table", 550)
+        session.add(Digest(subscriber_id=sub.id, period="2026-W48", status="bounced", count=2, window_end=now,
+                           last_error=refused.french()))  # as the sender records it
     app = make_app(svc)
     client = app.test_client()
     login(client, *ADMIN)

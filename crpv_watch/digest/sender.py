@@ -296,7 +296,7 @@ class DigestSender:
         with self.db.session() as session:
             digest = session.get(Digest, digest_id)
             person = session.get(Subscriber, sub.id)
-            digest.last_error = str(error)[:2000]
+            digest.last_error = error.french()[:2000]
             if error.permanent:
                 digest.status, digest.message = "bounced", None
                 person.bounce_count += 1
