@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...store import audit, users
@@ -26,7 +27,7 @@ class UserForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Saisissez une adresse e-mail."),
                                                      Email("Adresse e-mail invalide.", check_deliverability=False),
                                                      Length(max=320)], render_kw={"autocomplete": "off"})
-    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()), default="editor")
+    role = SelectField("Rôle", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], default="editor")
     password = PasswordField("Mot de passe initial",
                              validators=[DataRequired("Saisissez un mot de passe."),
                                          Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
@@ -37,7 +38,7 @@ class UserForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Rôle", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     active = BooleanField("Compte actif")
     password = PasswordField("Nouveau mot de passe (réinitialisation)",
                              validators=[Optional(), Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
