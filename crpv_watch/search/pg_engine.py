@@ -192,23 +192,29 @@ class PgSearchEngine:
         _, dates, selections = self._where_parts(conn, None, req)
         used: list[tuple] = []  # (tier, its condition, the condition of what it adds)
         per_tier = []
+        first = None  # the first tier's (total, counts): the answer's when no other tier follows
         for i, tier in enumerate(tiers):
             cond = self._condition(conn, tier.q, req.q)
-            before = ("or", [c for _, c, _ in used]) if used else ("none",)
-            if i and not tier.always and fulltext.total(conn, fulltext.where(before, dates, selections)) >= FEW:
+            # The tiers are disjoint: what the ones before found is the sum of what each added.
+            if i and not tier.always and sum(n for _, n in per_tier) >= FEW:
                 break
-            new = ("and", [cond, ("not", before)]) if used else cond
-            added = fulltext.total(conn, fulltext.where(new, dates, selections))
-            if i and not fulltext.total(conn, fulltext.where(new, None, {})):
-                continue
+            new = ("and", [cond, ("not", ("or", [c for _, c, _ in used]))]) if used else cond
+            if i:
+                added = fulltext.total(conn, fulltext.where(new, dates, selections))
+                if not fulltext.total(conn, fulltext.where(new, None, {})):
+                    continue
+            else:
+                first = fulltext.counted(conn, new, dates, selections, FACET_FIELDS.values())
+                added = first[0]
             used.append((tier, cond, new))
             per_tier.append((tier.kind, added))
-        base = ("or", [c for _, c, _ in used]) if len(used) > 1 else used[0][1]
-        matched = fulltext.where(base, dates, selections)
-        counts = fulltext.facet_counts(conn, matched, [c for c in FACET_FIELDS.values() if c not in selections])
-        for column in selections:
-            counts.update(fulltext.facet_counts(conn, fulltext.where(base, dates, selections, column), [column]))
-        total = fulltext.total(conn, matched)
+        if len(used) > 1:
+            total, counts = fulltext.counted(conn, ("or", [c for _, c, _ in used]), dates, selections,
+                                             FACET_FIELDS.values())
+        else:
+            total, counts = first
+        matched = fulltext.where(used[0][1] if len(used) == 1 else ("or", [c for _, c, _ in used]), dates,
+                                 selections)
         upto = page * per_page
         start = upto - per_page
         q = used[-1][0].q
@@ -244,10 +250,7 @@ class PgSearchEngine:
         """(total, facet counts by column, [(id, score)] of the page) for one query."""
         base, dates, selections = self._where_parts(conn, q, req)
         matched = fulltext.where(base, dates, selections)
-        counts = fulltext.facet_counts(conn, matched, [c for c in FACET_FIELDS.values() if c not in selections])
-        for column in selections:  # disjunctive: a facet's own selection is left out of its counts
-            counts.update(fulltext.facet_counts(conn, fulltext.where(base, dates, selections, column), [column]))
-        total = fulltext.total(conn, matched)
+        total, counts = fulltext.counted(conn, base, dates, selections, FACET_FIELDS.values())
         upto = page * per_page
         start = upto - per_page
         if total <= start:

@@ -161,21 +161,42 @@ def total(conn: Connection, clause) -> int:
     return conn.execute(select(func.count()).select_from(search_documents).where(clause)).scalar_one()
 
 
-def facet_counts(conn: Connection, clause, columns: Iterable[str]) -> dict[str, Counter]:
-    """Value counts of each of ``columns`` among the documents ``clause`` selects, in one statement."""
+def counted(conn: Connection, base, date_range: tuple[int, int] | None, selections: dict[str, list[str]],
+            columns: Iterable[str]) -> tuple[int, dict[str, Counter]]:
+    """(total, value counts of each of ``columns``) of ``base`` (a neutral tree) within the date range and the
+    facet selections, disjunctively (a selected facet's counts leave its own selection out), in one statement:
+    the text condition is evaluated once, where one statement per selected facet plus one for the total each
+    evaluated it again."""
+    docs = search_documents.c
     columns = list(columns)
-    if not columns:
-        return {}
-    matched = select(*(search_documents.c[c] for c in columns)).where(clause).cte("matched")
-    parts = [select(literal_column(f"'{c}'").label("facet"), func.unnest(matched.c[c]).label("value"))
-             for c in columns]
-    values = parts[0].union_all(*parts[1:]).subquery() if len(parts) > 1 else parts[0].subquery()
-    rows = conn.execute(select(values.c.facet, values.c.value, func.count()).group_by(values.c.facet,
-                                                                                    values.c.value))
+    parts = [condition(base)]
+    if date_range:
+        parts.append(docs.published.between(*date_range))
+    chosen = list(selections)
+    flags = [condition(("facet", column, selections[column])).label(f"s{i}") for i, column in enumerate(chosen)]
+    if len(chosen) == 1:
+        pass  # the selected facet's own counts take every document of the base
+    elif chosen:  # at most one selection unmet: the leave-one-out counts need no other documents
+        parts.append(sum(cast(not_(f.element), Integer) for f in flags) <= 1)
+    matched = select(*(docs[c] for c in columns), *flags).where(and_(*parts)).cte("matched")
+
+    def meeting(leave_out: str | None):
+        met = [matched.c[f"s{i}"] for i, column in enumerate(chosen) if column != leave_out]
+        return and_(true(), *met)
+
+    rows = [select(literal_column("'*'").label("facet"), literal_column("NULL::text").label("value"))
+            .select_from(matched).where(meeting(None))]
+    rows += [select(literal_column(f"'{c}'"), func.unnest(matched.c[c])).where(meeting(c)) for c in columns]
+    values = rows[0].union_all(*rows[1:]).subquery()
     out: dict[str, Counter] = {c: Counter() for c in columns}
-    for facet, value, n in rows:
-        out[facet][value] = n
-    return out
+    total = 0
+    for facet, value, n in conn.execute(select(values.c.facet, values.c.value, func.count())
+                                        .group_by(values.c.facet, values.c.value)):
+        if facet == "*":
+            total = n
+        else:
+            out[facet][value] = n
+    return total, out
 
 
 def ranked_ids(conn: Connection, clause, rank_query: str | None, theme_boost: tuple[list[str], float] | None,
