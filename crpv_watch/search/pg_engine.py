@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from ..items import IndexDocument
 from ..store import fulltext
 from ..store.db import make_engine
-from . import pg_terms
+from . import parallel, pg_terms
 from .engine import MAX_PER_PAGE
 from .facets import facet_values, label_or_value
 from .hits import build_hits
@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 THEME_RANK_BOOST = 0.3  # ts_rank units added for a theme the words name (query.THEME_BOOST in BM25F units)
 BATCH = 500
+
+
+def _doc_id(doc: IndexDocument) -> str:
+    return doc.id
 
 
 def _engine(url_or_engine):
@@ -63,25 +67,23 @@ class PgSearchEngine:
         self.reference_date: dt.date | None = None
         self.schema = pg_terms.parsing_schema()
         self._cached_context: tuple[float, QueryContext] | None = None
+        self.rebuild_procs = parallel.default_procs()  # processes analysing documents during a rebuild
 
     # -- writing -------------------------------------------------------------------------------------------
 
-    def _write_batch(self, conn, docs: list[IndexDocument]) -> None:
-        rows, spell, stems = [], Counter(), Counter()
-        for doc in docs:
-            terms, doc_stems = pg_terms.document_terms(doc)
-            rows.append(pg_terms.row(doc, terms))
-            spell.update(pg_terms.spell_words(doc))
-            stems.update(doc_stems)
+    @staticmethod
+    def _write_batch(conn, analysed: tuple[list[dict], Counter, Counter]) -> int:
+        rows, spell, stems = analysed
         fulltext.upsert(conn, rows)
         fulltext.add_words(conn, "spell", spell)
         fulltext.add_words(conn, "stem", stems)
+        return len(rows)
 
     def index(self, docs: Iterable[IndexDocument]) -> int:
         batch = list({doc.id: doc for doc in docs}.values())
         with self._write.begin() as conn:
             for start in range(0, len(batch), BATCH):
-                self._write_batch(conn, batch[start:start + BATCH])
+                self._write_batch(conn, pg_terms.analysed(batch[start:start + BATCH]))
         self._cached_context = None
         return len(batch)
 
@@ -97,15 +99,9 @@ class PgSearchEngine:
         count = 0
         with self._write.begin() as conn:
             fulltext.clear(conn)
-            batch: dict[str, IndexDocument] = {}
-            for doc in docs:
-                batch[doc.id] = doc
-                if len(batch) >= BATCH:
-                    self._write_batch(conn, list(batch.values()))
-                    count += len(batch)
-                    batch = {}
-            self._write_batch(conn, list(batch.values()))
-            count += len(batch)
+            work = parallel.batches(docs, BATCH, _doc_id)
+            for analysed in parallel.mapped(pg_terms.analysed, work, self.rebuild_procs):
+                count += self._write_batch(conn, analysed)
         self._cached_context = None
         return count
 

@@ -80,6 +80,18 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
     return " ".join(parts), stems
 
 
+def analysed(docs: list[IndexDocument]) -> tuple[list[dict], Counter, Counter]:
+    """The ``search_documents`` rows of ``docs``, their title and summary words and their stemmed words (the
+    analysis of a batch, run in a worker process during a rebuild: search/parallel.py)."""
+    rows, spell, stems = [], Counter(), Counter()
+    for doc in docs:
+        terms, doc_stems = document_terms(doc)
+        rows.append(row(doc, terms))
+        spell.update(spell_words(doc))
+        stems.update(doc_stems)
+    return rows, spell, stems
+
+
 def spell_words(doc: IndexDocument) -> Counter:
     """The unstemmed words of the title and summary with their occurrences (the vocabulary of suggestions)."""
     return Counter(t.text for t in _unstemmed(f"{doc.title or ''}\n{doc.summary or ''}")
