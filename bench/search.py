@@ -106,14 +106,17 @@ def _services(data_dir: Path, centres: dict[str, list[str]], database_url: str |
     return services
 
 
-def build_ours(corpus, data_dir: Path, database_url: str | None = None) -> dict:
-    from search_corpus import fill_store
+def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: int | None = None) -> dict:
+    from search_corpus import fill_store, stored_count
 
     from crpv_watch.indexing.writer import Indexer
 
     services = _services(data_dir, corpus.centres, database_url)
+    if procs and hasattr(services.engine, "rebuild_procs"):
+        services.engine.rebuild_procs = procs
     t = time.perf_counter()
-    fill_store(services, corpus.docs)
+    if stored_count(services) != len(corpus.docs):  # a store filled by an interrupted run is reused
+        fill_store(services, corpus.docs)
     stored = time.perf_counter() - t
     t, cpu = time.perf_counter(), time.process_time()
     count = Indexer(services).rebuild()
@@ -124,7 +127,7 @@ def build_ours(corpus, data_dir: Path, database_url: str | None = None) -> dict:
             size = conn.exec_driver_sql("SELECT pg_total_relation_size('search_documents') "
                                         "+ pg_total_relation_size('search_words')").scalar_one()
     services.close()
-    return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1),
+    return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1), "procs": procs,
             "docs_per_cpu_s": round(count / cpu, 1), "loadavg_after": os.getloadavg()[0],
             "store_fill_s": round(stored, 1), "index_mb": round(size / 2**20, 1)}
 
@@ -260,14 +263,17 @@ def run_child(kind: str, path: Path, spec_path: Path, timeout: float, database_u
 
 
 def bench_database(server_url: str, size: int, fresh: bool) -> str:
-    """The URL of the bench's database for ``size`` on the server (dropped and created again when ``fresh``)."""
+    """The URL of the bench's database for ``size`` on the server (dropped and created again when ``fresh``,
+    created when missing)."""
     import psycopg
 
     name = f"crpv_bench_{size}"
     admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    if fresh:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if fresh and exists:
+            conn.execute(f'DROP DATABASE "{name}"')
+        if fresh or not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + "/" + name
 
@@ -293,6 +299,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=None,
                         help="a PostgreSQL server the bench may create databases on (postgresql+psycopg://user@host:port/"
                              "postgres); default: a throwaway cluster for this run")
+    parser.add_argument("--procs", type=int, default=None,
+                        help="processes analysing documents in a PostgreSQL rebuild (default: one per core)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
     args = parser.parse_args()
@@ -353,8 +361,8 @@ def main() -> None:
             for kind in engines:
                 path = base / f"{kind}-{size}"
                 built_path = base / f"{kind}-{size}.built.json"
-                database_url = bench_database(args.postgres_url, size, fresh=not (args.keep and built_path.exists()
-                                                                                  and server is None)) \
+                # With --keep the database stays: its filled store is reused if a run stopped while indexing.
+                database_url = bench_database(args.postgres_url, size, fresh=not args.keep or server is not None) \
                     if kind == "postgresql" else None
                 if kind == "postgresql" and server is not None:
                     built_path = base / "unused"
@@ -362,7 +370,8 @@ def main() -> None:
                     if args.keep and built_path.exists():
                         built = {**json.loads(built_path.read_text(encoding="utf-8")), "reused": True}
                     else:
-                        built = build_ours(corpus_of(), path, database_url) if kind in ("ours", "postgresql") \
+                        built = build_ours(corpus_of(), path, database_url, args.procs) \
+                            if kind in ("ours", "postgresql") \
                             else build_other(kind, corpus_of(), path)
                         if args.keep:
                             built_path.write_text(json.dumps(built), encoding="utf-8")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     false,
     func,
@@ -178,24 +179,33 @@ def counted(conn: Connection, base, date_range: tuple[int, int] | None, selectio
         pass  # the selected facet's own counts take every document of the base
     elif chosen:  # at most one selection unmet: the leave-one-out counts need no other documents
         parts.append(sum(cast(not_(f.element), Integer) for f in flags) <= 1)
-    matched = select(*(docs[c] for c in columns), *flags).where(and_(*parts)).cte("matched")
+    matched = select(*(docs[c] for c in columns), *flags).where(and_(*parts)).subquery("matched")
 
     def meeting(leave_out: str | None):
         met = [matched.c[f"s{i}"] for i, column in enumerate(chosen) if column != leave_out]
         return and_(true(), *met)
 
-    rows = [select(literal_column("'*'").label("facet"), literal_column("NULL::text").label("value"))
-            .select_from(matched).where(meeting(None))]
-    rows += [select(literal_column(f"'{c}'"), func.unnest(matched.c[c])).where(meeting(c)) for c in columns]
-    values = rows[0].union_all(*rows[1:]).subquery()
+    # One pass: each document's arrays side by side (unnest of several arrays), NULL where the document does not
+    # count for that facet, grouped by each column alone; the last column ("*" for every document that meets all
+    # the selections) counts the total.
+    arrays = [case((meeting(c), matched.c[c])) for c in columns]
+    arrays.append(case((meeting(None), literal_column("ARRAY['*']::text[]"))))
+    names = [f"v{i}" for i in range(len(arrays))]
+    values = func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+    outs = [values.c[n] for n in names]
+    query = select(*outs, func.count()).select_from(matched).join(values, true()) \
+        .group_by(func.grouping_sets(*outs))
     out: dict[str, Counter] = {c: Counter() for c in columns}
     total = 0
-    for facet, value, n in conn.execute(select(values.c.facet, values.c.value, func.count())
-                                        .group_by(values.c.facet, values.c.value)):
-        if facet == "*":
-            total = n
+    for row in conn.execute(query):
+        n = row[-1]
+        for column, value in zip(columns, row[:-2], strict=True):
+            if value is not None:
+                out[column][value] = n
+                break
         else:
-            out[facet][value] = n
+            if row[-2] is not None:
+                total = n
     return total, out
 
 
