@@ -132,8 +132,10 @@ class PgSearchEngine:
 
     def _read_context(self, conn) -> QueryContext:
         values = {}
+        # Every facet's values in one pass over the table (a pass per facet took seconds at 100,000 documents).
+        _, counts = fulltext.counted(conn, ("all",), None, {}, FACET_FIELDS.values())
         for name, column in FACET_FIELDS.items():
-            present = fulltext.facet_values_present(conn, column)
+            present = list(counts[column])
             values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
                 else {v: v for v in present}
         return QueryContext(synonyms=self.synonyms, values=values)

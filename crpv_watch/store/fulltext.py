@@ -251,12 +251,6 @@ def stored(conn: Connection, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def facet_values_present(conn: Connection, column: str, limit: int = 501) -> list[str]:
-    value = func.unnest(search_documents.c[column]).label("v")
-    sub = select(value).subquery()
-    return [r[0] for r in conn.execute(select(sub.c.v).distinct().limit(limit))]
-
-
 def word_docs(conn: Connection, kind: str, words: Iterable[str]) -> dict[str, int]:
     words = list(set(words))
     if not words:
