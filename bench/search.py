@@ -115,7 +115,11 @@ def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: i
     if procs and hasattr(services.engine, "rebuild_procs"):
         services.engine.rebuild_procs = procs
     t = time.perf_counter()
-    if stored_count(services) != len(corpus.docs):  # a store filled by an interrupted run is reused
+    stored = stored_count(services)
+    if stored and stored != len(corpus.docs):
+        raise RuntimeError(f"the kept store holds {stored} of {len(corpus.docs)} documents: delete it (or its "
+                           f"database) and run again")
+    if not stored:  # a store filled by a run stopped while indexing is reused
         fill_store(services, corpus.docs)
     stored = time.perf_counter() - t
     t, cpu = time.perf_counter(), time.process_time()
