@@ -162,6 +162,7 @@ class PgSearchEngine:
         per_page = max(1, min(req.per_page, MAX_PER_PAGE))
         response = SearchResponse(query=req.q, total=0, page=page, per_page=per_page)
         with self._read.connect() as conn:
+            fulltext.prefer_indexes(conn)
             ctx = self._context(conn) if req.q.strip() else QueryContext(synonyms=self.synonyms)
             plan = build_tiers(req.q, self.schema, ctx, self.synonyms)
             total, counts, top, q, per_tier = self._run_tiers(conn, plan.tiers, req, page, per_page)
