@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200]
                                      [--engines ours,postgresql,naive,fts5,tantivy] [--postgres-url URL]
+                                     [--procs N]  (processes analysing documents in the PostgreSQL rebuild)
                                      [--keep DIR]  (build once in DIR, reuse the corpus spec and indexes later)
 
 Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
@@ -14,7 +15,8 @@ and, inside the same process, the parts: ``plain`` (parse + top 10, no counts), 
 counts, snippets from summaries), ``highlights`` (snippets of the top 10 from the store's text), ``mlt``.
 ``postgresql`` is the same app with ``search_backend = "postgresql"``: store and search index in one PostgreSQL
 database (``--postgres-url`` names a server the bench may create databases on, reused with ``--keep``; without
-it a throwaway cluster is started, tests/pg_cluster.py, and its indexes are built again on every run).
+it a throwaway cluster is started, tests/pg_cluster.py, and its indexes are built again on every run). With
+``--keep`` a filled store is reused when a run stopped while indexing (a 100k store takes minutes to fill).
 """
 
 from __future__ import annotations
