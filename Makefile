@@ -32,12 +32,16 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the accessibility tests will be skipped (failed under CI=true)" >&2; fi
 
+# Test files run on one process per core (pytest-xdist), a whole file to a process: module fixtures (the PDF
+# corpus, the demo crawl, the wheel built in the checkout) are then paid once. `make test XDIST=` runs serially.
+XDIST ?= -n auto --maxprocesses 4 --dist loadfile
+
 ## make test: lint, the whole suite on SQLite (browser tests included: Chromium is installed if missing), then the
 ## database tests again on a throwaway PostgreSQL cluster (PostgreSQL is installed if missing)
 test: install-test browser postgres node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check crpv_watch tests bench
-	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
-	$(BIN)/python -m pytest --database=postgresql -m database --durations=10 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --database=postgresql -m database --durations=10 $(PYTEST_ARGS)
 
 browser:
 	@bash scripts/ensure-browser.sh

@@ -7,6 +7,7 @@
     .venv/bin/python bench/tagging.py --record       # rules' figures + a trained model's held-out figures
                                                      # → tests/data/tagging_figures.json (the guard's floor)
     .venv/bin/python bench/tagging.py --timing       # documents of ~1,000 words tagged per second, one core
+    .venv/bin/python bench/tagging.py --timing --model FILE   # … with this model file (`tags train` writes one)
 
 Splits: "own-train"/"own-test" are the project's 113 texts, "real-dev"/"real-test" the shared corpus (the test
 sites are never seen in dev). Speed lives here, not in tests.
@@ -106,12 +107,14 @@ def main() -> int:
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--timing", action="store_true")
     parser.add_argument("--rules-only", action="store_true")
+    parser.add_argument("--model", type=Path, metavar="FILE",
+                        help="this model file instead of the configured one (e.g. to time rules + model)")
     parser.add_argument("--no-confusion", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     vocabulary = Vocabulary.load()
-    tagger = load_tagger(vocabulary, use_model=not args.rules_only)
+    tagger = load_tagger(vocabulary, model_path=args.model, use_model=not args.rules_only)
     if args.timing:
         timing(tagger)
         return 0

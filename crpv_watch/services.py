@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from .search.types import FACETS, LANGUAGES
+from .search.types import LANGUAGES
 from .settings import Settings
 from .store.db import Database
 
@@ -110,28 +110,6 @@ class Services:
         for value in self.engine.present_values(facet):
             known.setdefault(value, self.label(facet, value))
         return known
-
-    def unknown_values(self, req) -> list[tuple[str, str]]:
-        """The (facet, value) pairs of a search that name nothing known: a theme, pillar, type, region,
-        department, QPV or centre outside the vocabulary and the sources, a year or language code of the wrong
-        form. The search page shows such a search empty; an alert on it would never send anything."""
-        vocab = self.vocabulary
-        try:
-            centres = {s.id for s in self.sources}
-        except Exception:  # no sources file: no centre can be checked, none is refused
-            centres = None
-        known = {
-            "theme": lambda v: v in vocab.themes,
-            "pillar": lambda v: v in vocab.pillars or v in ("transversal", "methode"),
-            "type": lambda v: v in vocab.doctypes,
-            "region": lambda v: v in vocab.regions or v in vocab.territories,
-            "department": lambda v: v in vocab.departments,
-            "qpv": lambda v: v in self.qpv_names,
-            "centre": lambda v: centres is None or v in centres,
-            "year": lambda v: v.isdigit() and len(v) == 4,
-            "language": lambda v: v in LANGUAGES or (v.isalpha() and v.islower() and 2 <= len(v) <= 3),
-        }
-        return [(facet, value) for facet in FACETS for value in getattr(req, facet) if not known[facet](value)]
 
     @cached_property
     def engine(self):

@@ -45,6 +45,15 @@ def document(doc_id: str) -> str:
     return f"/documents/{quote(doc_id)}"
 
 
+def dossier(slug: str) -> str:
+    return f"/dossiers/{quote(slug)}"
+
+
+def follow_dossier(slug: str) -> str:
+    """The subscription form for « recevoir les ajouts à ce dossier »."""
+    return f"{SUBSCRIBE}?{urlencode([('dossier', slug)])}"
+
+
 def confirm(token: str) -> str:
     return f"{SUBSCRIBE}/confirmer/{token}"
 

@@ -18,12 +18,6 @@ HTTP_ALLOWED = {"crawl.fetch", "crawl.ssrf", "crawl.politeness"}  # the fetcher 
 # Whoosh's index, searcher and query parser: search/ only. text.analysis builds the French analyzer from Whoosh's
 # tokenizer and filter toolkit (no index involved), shared by the index and the tagger.
 WHOOSH_ALLOWED_PREFIXES = ("search.", "text.analysis")
-# SQL still written outside store/, to move (see the report of issue 11). The test fails when one is added, and when
-# one is mended but left on this list, so the list can only shrink.
-SQL_STILL_OUTSIDE_STORE = {
-    "digest.build", "digest.sender", "digest.subscriptions", "web.editors.admin", "web.editors.queries",
-    "web.editors.workspace", "web.public.subscriptions",
-}
 
 
 def module_name(path: Path) -> str:
@@ -177,9 +171,7 @@ def speaks_sql(name: str) -> bool:
 
 def test_sql_lives_in_store():
     writers = {n for n in MODULES if n and not n.startswith("store") and speaks_sql(n)}
-    assert writers - SQL_STILL_OUTSIDE_STORE == set(), "new SQL outside store/: move it into a store module"
-    mended = SQL_STILL_OUTSIDE_STORE - writers
-    assert not mended, f"no SQL left in {sorted(mended)}: take them off SQL_STILL_OUTSIDE_STORE"
+    assert writers == set(), f"SQL outside store/ in {sorted(writers)}: move it into a store module"
 
 
 def test_the_package_root_stays_small():

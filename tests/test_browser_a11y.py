@@ -39,9 +39,11 @@ def live_url(tmp_path):
         yield url
 
 
-def axe_violations(browser, url: str, axe_script: str, viewport: dict, prepare=None) -> list[str]:
+def axe_violations(browser, url: str, axe_script: str, viewport: dict, prepare=None,
+                   context_options: dict | None = None) -> list[str]:
+    """``context_options``: more of Playwright's ``new_context`` options (a signed-in ``storage_state``)."""
     # The site's CSP forbids inline scripts, and add_script_tag inlines axe: bypass it for the audit only.
-    context = browser.new_context(locale="fr-FR", bypass_csp=True, viewport=viewport)
+    context = browser.new_context(locale="fr-FR", bypass_csp=True, viewport=viewport, **(context_options or {}))
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:

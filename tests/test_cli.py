@@ -91,7 +91,7 @@ def test_sources_validate_and_list(cli, tmp_path):
     broken.write_text("sources:\n  - id: a\n    name: A\n    homepage: https://a.example/\n    feedz: []\n")
     bad = cli("sources", "validate", str(broken))
     assert bad.exit_code != 0
-    assert f"{broken}:5" in bad.output and "feedz" in bad.output
+    assert f"{broken}, ligne 5 : champ « feedz »" in bad.output
 
 
 def test_crawl_refuses_a_broken_sources_file(cli, tmp_path):

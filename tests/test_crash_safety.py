@@ -68,7 +68,7 @@ def test_kill_9_mid_crawl_then_recrawl(tmp_path, network):
     sources = network.write_sources(tmp_path / "sources.yaml")
     db = tmp_path / "data" / "crpv-watch.db"
     expected = len(network.manifest["documents"])
-    first = subprocess.Popen(cli(tmp_path, sources, "crawl"), env=environment(crawl_delay="0.25"),
+    first = subprocess.Popen(cli(tmp_path, sources, "crawl"), env=environment(crawl_delay="0.5"),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         wait_for(lambda: db.exists() and (query(db, "select count(*) from documents") or [(0,)])[0][0] >= 12,

@@ -134,6 +134,7 @@ def test_transient_failures_are_retried_with_the_same_message_id(svc, smtp):
     with svc.db.session() as db:
         failed = db.query(Digest).filter_by(status="failed").one()
         assert failed.message is not None and "421" in failed.last_error
+        assert failed.last_error.startswith("refus temporaire du serveur de courrier (code 421)")
         message_id = failed.message_id
     smtp.fail_next(421, times=0)
     report = DigestSender(svc).run(force=True)
@@ -151,6 +152,8 @@ def test_permanent_failures_stop_mailing_after_repeated_ones(svc, smtp):
     with svc.db.session() as db:
         sub = db.query(Subscriber).one()
         assert sub.status == "bouncing" and sub.bounce_count == 3 and "550" in sub.last_bounce
+        [last] = db.query(Digest).order_by(Digest.id.desc()).limit(1).all()
+        assert last.last_error.startswith("adresse refusée définitivement par le serveur de courrier (code 550)")
     assert DigestSender(svc).run(now=utcnow() + 5 * DAY, force=True).bounced == 0
     assert smtp.messages == []
 

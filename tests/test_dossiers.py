@@ -124,3 +124,47 @@ def test_slugs_are_stable_and_unique(editor):
     publish(editor, second, title="Santé")
     anonymous_links = editor.get("/dossiers/").get_data(as_text=True)
     assert "/dossiers/sante\"" in anonymous_links and "/dossiers/sante-2\"" in anonymous_links
+
+
+def test_add_from_search_results_comes_back_to_the_same_search(editor, svc):
+    edit_url = create_dossier(editor)
+    search = "/?q=conseils+citoyens&sort=date"
+    page = editor.get(search).get_data(as_text=True)
+    # One form per result, its fields labelled and named after the result.
+    assert '<label for="dossier-doc-a">Dossier</label>' in page and 'id="note-doc-a"' in page
+    assert f'name="back" value="{unescape("/?q=conseils+citoyens&amp;sort=date")}#r-doc-a"' in unescape(page)
+    dossier_id = re.search(r'<select id="dossier-doc-a" name="dossier">\s*<option value="(\d+)">', page).group(1)
+    form = {"dossier": dossier_id, "action": "add", "document": "doc-a", "note": "Le guide de référence.",
+            "back": "/?q=conseils+citoyens&sort=date#r-doc-a"}
+    assert editor.post("/editeurs/dossiers/ajouter", data=form).status_code == 400  # no CSRF token
+    resp = editor.post("/editeurs/dossiers/ajouter", data={"csrf_token": token(page), **form})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/?q=conseils+citoyens&sort=date#r-doc-a"
+    back = unescape(editor.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "Document ajouté au dossier « Participation : l'essentiel »." in back
+    assert "Dans le dossier : « Participation : l'essentiel »" in back
+    # Added again: said so, in French, and still one item.
+    resp = editor.post("/editeurs/dossiers/ajouter", data={"csrf_token": token(page), **form, "note": ""})
+    assert "déjà dans le dossier" in unescape(editor.get(resp.headers["Location"]).get_data(as_text=True))
+    assert len(re.findall(r'name="item" value="(\d+)"', editor.get(edit_url).get_data(as_text=True))) == 1
+    assert "Le guide de référence." in editor.get(edit_url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("back", ["//evil.example/", "https://evil.example/", "/\\evil.example", "/?q=a#javascript:x",
+                                  "/editeurs/comptes"])
+def test_the_return_address_stays_on_a_public_page(editor, back):
+    edit_url = create_dossier(editor)
+    page = editor.get("/").get_data(as_text=True)
+    dossier_id = re.search(r'<option value="(\d+)">', page).group(1)
+    resp = editor.post("/editeurs/dossiers/ajouter", data={"csrf_token": token(page), "dossier": dossier_id,
+                                                          "action": "add", "document": "doc-b", "back": back})
+    assert resp.status_code == 302 and resp.headers["Location"] == edit_url
+
+
+def test_the_public_sees_no_dossier_form_in_results(editor, svc):
+    create_dossier(editor)
+    anonymous = make_app(svc).test_client()
+    page = anonymous.get("/?q=conseils").get_data(as_text=True)
+    assert "Guide des conseils citoyens" in page
+    assert "Ajouter à un dossier" not in page and "/editeurs/dossiers/ajouter" not in page
+    assert "Ajouter à un dossier" in editor.get("/?q=conseils").get_data(as_text=True)

@@ -95,7 +95,7 @@ def test_the_cli_validation_is_applied_too(client, svc):
     # A duplicate id passes the form's own checks; the CLI validation of the candidate file catches it.
     resp = post(client, "/editeurs/sources/nouvelle", form_data(id="centre-test"), page="/editeurs/sources/nouvelle")
     assert resp.status_code == 400
-    assert "duplicate id" in errors_of(resp.get_data(as_text=True), "id")
+    assert "identifiant en double" in errors_of(resp.get_data(as_text=True), "id")
     assert len(load_sources(svc.settings.sources_path)) == 1
 
 
@@ -208,7 +208,9 @@ def test_tester_reports_unreachable_hubs(svc):
                               private_hosts="127.0.0.1", save=None, test="Tester"),
                     page="/editeurs/sources/nouvelle")
     html = unescape(resp.get_data(as_text=True))
-    assert "HTTP 404" in html and "Erreur" in html
+    assert "le serveur a répondu 404 (page introuvable)" in html and "Erreur" in html
+    assert "le serveur a répondu 500 (erreur interne du serveur)" in html
+    assert '<small class="tech-detail">HTTP 404</small>' in html
 
 
 SITEMAP = """<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -250,10 +252,11 @@ def test_health_page_shows_runs_errors_and_failing_sources(client, svc):
             session.add(run)
     html = unescape(client.get("/editeurs/sources/").get_data(as_text=True))
     assert "en échec depuis 3 collectes" in html and 'class="row-failing' in html
-    assert "http://127.0.0.1:9/feed/" in html and "connection refused" in html
+    assert "http://127.0.0.1:9/feed/" in html and "connexion refusée : aucun service sur ce port" in html
+    assert '<small class="tech-detail">connection refused</small>' in html
     assert "Prochaine collecte" in html
     detail = unescape(client.get("/editeurs/sources/centre-test").get_data(as_text=True))
-    assert "en échec depuis 3 collectes consécutives" in detail and "connection refused" in detail
+    assert "en échec depuis 3 collectes consécutives" in detail and "connexion refusée" in detail
 
 
 def test_the_schedule_follows_the_file_without_restart(svc, tmp_path):
@@ -288,12 +291,13 @@ def test_tester_names_the_cause_dns_connection_http(svc):
     assert "interdit par robots.txt" not in report.hubs[0].error
     closed = Source(id="y", name="y", homepage="http://127.0.0.1:9/", private_hosts=["127.0.0.1"])
     report = run_tester(svc.settings, closed)
-    assert "connexion impossible" in report.hubs[0].error
+    assert "connexion refusée" in report.hubs[0].error
     with FaultyServer(robots="User-agent: *\nAllow: /\n") as site:
         site.route("/accueil", lambda r: r.send(503, b"maintenance"))
         report = run_tester(svc.settings, Source(id="z", name="z", homepage=f"http://{site.netloc}/accueil",
                                                  private_hosts=[site.netloc.split(":")[0]]))
-    assert report.hubs[0].error.startswith("le site répond HTTP 503")
+    assert report.hubs[0].error == "le serveur a répondu 503 (service indisponible)"
+    assert report.hubs[0].error_detail == "HTTP 503"
 
 
 def test_tester_works_with_only_a_homepage(client, svc):

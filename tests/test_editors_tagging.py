@@ -13,7 +13,9 @@ from editors_support import ADMIN, EDITOR, CentreSite, add_document, login, make
 from sqlalchemy import select
 
 from crpv_watch.indexing import requests as crawl_requests
+from crpv_watch.items import Tags, ThemeDecision
 from crpv_watch.sources.load import load_sources
+from crpv_watch.store.ingest import retag
 from crpv_watch.store.models import Document, TagExample
 
 
@@ -50,6 +52,24 @@ def test_a_qualifier_is_shown_as_such_and_queued_least_confident_first(svc):
     assert "règles seules" in html
     public = unescape(client.get("/documents/unsettled").get_data(as_text=True))
     assert "À qualifier" in public and "(défaut)" not in public
+
+
+def test_a_model_guess_is_queued_and_a_sure_model_type_is_not(svc):
+    """The learned model names a type for nearly every text the rules leave open: a guess at 20 % must still reach
+    an editor, through the type confidence the store keeps beside the type."""
+    add_document(svc, "guess", "Une page que le modèle devine", themes=[("jeunesse", 4.0)])
+    add_document(svc, "known", "Une page que le modèle reconnaît", themes=[("jeunesse", 4.0)])
+    with svc.db.session() as session:
+        for doc_id, probability in (("guess", 0.2), ("known", 0.9)):
+            doc = session.get(Document, doc_id)
+            retag(session, doc, Tags(themes=[ThemeDecision("jeunesse", 4.0)], doctype="guide_outil",
+                                     doctype_explanation=[{"signal": "modèle appris", "field": "model", "count": 1,
+                                                           "score": probability}]))
+    with svc.db.session() as session:
+        assert session.get(Document, "guess").type_confidence == pytest.approx(0.2)
+    html = unescape(client_for(svc).get("/editeurs/documents/a-revoir").get_data(as_text=True))
+    assert "Une page que le modèle devine" in html and "type incertain (20 %)" in html
+    assert "Une page que le modèle reconnaît" not in html
 
 
 def test_confirming_a_document_keeps_a_labelled_example(svc):

@@ -178,7 +178,7 @@ def test_sources_yaml_oai_entries_are_validated(tmp_path):
                 sett: x
         """), encoding="utf-8")
     problems = {(p.line, p.field): p.message for p in validate_sources(path)}
-    assert problems[(9, "oai_pmh.url")].startswith("invalid URL")
-    assert "unsupported format 'marc21'" in problems[(10, "oai_pmh.metadata_prefix")]
+    assert problems[(9, "oai_pmh.url")].startswith("adresse invalide")
+    assert "format non pris en charge « marc21 »" in problems[(10, "oai_pmh.metadata_prefix")]
     assert "set" in problems[(11, "oai_pmh.sett")]
     assert len(problems) == 3

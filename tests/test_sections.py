@@ -39,12 +39,13 @@ def test_validation_names_file_line_and_field(tmp_path):
         type: a_qualifier
 """, encoding="utf-8")
     problems = [str(p) for p in validate_sources(path)]
-    assert any(":8: field 'sections[1].type' of source 'centre': unknown document type 'agenda'" in p
-               for p in problems), problems
-    assert any(":10: field 'sections[2].themes'" in p and "did you mean 'sante'" in p for p in problems)
-    assert any(":11: field 'sections[3].categorie'" in p and "did you mean 'category'" in p for p in problems)
-    assert any(":13: field 'sections[4].url_prefix'" in p for p in problems)
-    assert any("sections[4].type" in p and "'a_qualifier'" in p for p in problems)  # not a genre to give
+    assert any(", ligne 8 : champ « sections[1].type » de la source « centre » : type de document inconnu « agenda »"
+               in p for p in problems), problems
+    assert any(", ligne 10 : champ « sections[2].themes »" in p and "vouliez-vous dire « sante »" in p for p in problems)
+    assert any(", ligne 11 : champ « sections[3].categorie »" in p and "vouliez-vous dire « category »" in p
+               for p in problems)
+    assert any(", ligne 13 : champ « sections[4].url_prefix »" in p for p in problems)
+    assert any("sections[4].type" in p and "« a_qualifier »" in p for p in problems)  # not a genre to give
 
 
 def test_hints_from_url_breadcrumb_and_category():

@@ -118,13 +118,17 @@ def test_broken_file_reports_every_problem_with_line_and_field(tmp_path):
         load_sources(path)
     message = str(err.value)
     assert len(err.value.problems) == len(problems)
-    assert f"{path}:7: field 'shedule' of source 'alpha': unknown key (did you mean 'schedule'?)" in message
-    assert f"{path}:12: field 'id' of source 'alpha': duplicate id (first defined on line 2)" in message
-    assert "did you mean 'jeunesse'?" in message
-    assert f"{path}:5: field 'region' of source 'alpha'" in message and 'quote it: "84"' in message
-    assert f"{path}:16: field 'schedule' of source 'alpha': invalid cron expression" in message
-    assert f"{path}:15: field 'region' of source 'alpha': unknown INSEE code '99'" in message
-    assert f"{path}:19: field 'id' of source '#3': required key is missing" in message
+    assert message.startswith(f"{len(problems)} problèmes dans {path} :\n")
+    assert (f"{path}, ligne 7 : champ « shedule » de la source « alpha » : clé inconnue (vouliez-vous dire "
+            "« schedule » ?)") in message
+    assert (f"{path}, ligne 12 : champ « id » de la source « alpha » : identifiant en double (déjà défini "
+            "ligne 2)") in message
+    assert "vouliez-vous dire « jeunesse » ?" in message
+    assert (f"{path}, ligne 5 : champ « region » de la source « alpha »" in message
+            and 'mettez-le entre guillemets : "84"' in message)
+    assert f"{path}, ligne 16 : champ « schedule » de la source « alpha » : expression cron invalide" in message
+    assert f"{path}, ligne 15 : champ « region » de la source « alpha » : code INSEE inconnu « 99 »" in message
+    assert f"{path}, ligne 19 : champ « id » de la source n° 3 : clé obligatoire absente" in message
 
 
 def test_bad_yaml_reports_the_parser_line(tmp_path):
@@ -136,9 +140,9 @@ def test_bad_yaml_reports_the_parser_line(tmp_path):
         """)
     problems = validate_sources(path)
     assert len(problems) == 1
-    assert str(problems[0]).startswith(f"{path}:")
-    assert problems[0].line >= 4 and "invalid YAML" in problems[0].message
-    with pytest.raises(SourcesError, match="invalid YAML"):
+    assert str(problems[0]).startswith(f"{path}, ligne ")
+    assert problems[0].line >= 4 and "YAML invalide" in problems[0].message
+    with pytest.raises(SourcesError, match="YAML invalide"):
         load_sources(path)
 
 
@@ -151,7 +155,8 @@ def test_duplicate_yaml_key_is_an_error_not_a_silent_override(tmp_path):
             homepage: "https://b.example/"
         """)
     [problem] = validate_sources(path)
-    assert problem.line == 5 and "duplicate key" in problem.message
+    assert problem.line == 5 and "clé en double" in problem.message
+    assert 'détail technique : while constructing a mapping found duplicate key "homepage"' in problem.message
 
 
 def test_valid_minimal_and_full_entries(tmp_path):
@@ -205,7 +210,7 @@ def test_top_level_mistakes(tmp_path):
         """)
     fields = {p.field for p in validate_sources(path)}
     assert {"source", "sources"} <= fields
-    assert "did you mean 'sources'?" in str(validate_sources(path)[0])
+    assert "vouliez-vous dire « sources » ?" in str(validate_sources(path)[0])
 
 
 def test_missing_file_raises_file_not_found(tmp_path):

@@ -321,3 +321,62 @@ def test_doctype_rules_from_the_train_split(tagger):
     kind, why = doctype("Note : les foncières commerciales, comment ça marche ?")
     assert kind == "note_synthese"
     assert doctype("Comment monter un jardin partagé ?")[0] == "guide_methodologique"
+
+
+def test_the_contrat_de_ville_as_context_is_not_a_theme(tagger):
+    # Named in passing by a text about sport, the contrat de ville is its frame, not its subject…
+    sport = doc("Le sport au cœur des quartiers",
+                "Le sport et l'activité physique pour tous : clubs sportifs, éducateurs sportifs et pratique sportive "
+                "des jeunes filles. Les clubs de sport du quartier prioritaire, soutenus par le contrat de ville et "
+                "la politique de la ville, accueillent les enfants le mercredi.")
+    decisions, _ = tagger.score_themes(sport)
+    assert "gouvernance_contrat_de_ville" in {d.theme_id for d in decisions}  # scored…
+    assert tagger.tag(sport).theme_ids == ["sport"]  # … not kept beside a theme that clearly leads
+    # … while a text about the contrat de ville itself keeps it, and another theme beside it.
+    contrat = doc("Le nouveau contrat de ville signé",
+                  "Le contrat de ville Engagements Quartiers 2030 a été signé par les partenaires : délégué du préfet,"
+                  " crédits spécifiques et droit commun. Un volet porte sur le sport et l'activité physique et un "
+                  "autre sur les clubs sportifs.")
+    assert tagger.tag(contrat).theme_ids[0] == "gouvernance_contrat_de_ville"
+
+
+def test_a_secondary_theme_named_by_several_words_is_kept(tagger):
+    # The title makes entrepreneuriat dominant; emploi, named by four different words, is a subject all the same.
+    text = ("Le programme Entrepreneuriat Quartiers 2030 accompagne la création d'entreprise : entrepreneuriat, "
+            "incubateurs, CitésLab, BPI et création d'entreprises dans les quartiers. " * 3
+            + "Il s'appuie aussi sur France Travail, les demandeurs d'emploi et les cités de l'emploi.")
+    tags = tagger.tag(doc("Lancement du programme Entrepreneuriat Quartiers 2030", text))
+    emploi = next(d for d in tagger.score_themes(doc("Lancement du programme Entrepreneuriat Quartiers 2030",
+                                                     text))[0] if d.theme_id == "emploi_insertion")
+    assert emploi.score < Tagger.relative_threshold * tags.themes[0].score  # below the relative threshold…
+    assert "emploi_insertion" in tags.theme_ids  # … kept for its several distinct signals
+
+
+def test_an_ambiguous_word_the_body_repeats_is_the_subject(tagger):
+    once = doc("Paroles de quartier", "Un récit de vie dans le quartier ; les jeunes y participent. Un film.")
+    assert "jeunesse" not in tagger.tag(once).theme_ids
+    voices = doc("Paroles de quartier", "Les jeunes ont écrit leur autoportrait. Les jeunes racontent leur vie "
+                                        "quotidienne, et les jeunes disent leur envie de faire tomber les préjugés.")
+    assert "jeunesse" in tagger.tag(voices).theme_ids
+    # Weak words never count alone, however often: the QPV named three times is not a governance text.
+    weak = doc("Un jardin", "Un jardin partagé en QPV. Le QPV du Nord et le QPV du Sud ont un jardin partagé.")
+    assert "gouvernance_contrat_de_ville" not in {d.theme_id for d in tagger.score_themes(weak)[0]}
+
+
+def test_genre_cues_count_what_their_written_patterns_find():
+    # The leading \b of a cue is checked outside the regular expression engine (speed): same counts as written.
+    import re
+
+    from crpv_watch.tagging.genre import CUES
+    from crpv_watch.tagging.matching import fold
+
+    texts = [fold(d.text + " " + d.title) for d, _, _ in CASES.values()] + [
+        "s'est tenue, ressest tenue ; a reuni et areuni ; interet (ami) et interet(ami) ; poste a pourvoir",
+        "rencontre annoncee : aura lieu le 3 mai de 14h a 17h, lieu : mairie ; inscriptions ; sommaire ; edito"]
+    assert any(cue.word_start for cue in CUES)
+    for cue in CUES:
+        written = re.compile((r"\b" if cue.word_start else "") + cue.pattern.pattern)
+        for text in texts:
+            for cap in (1, 3, 100):
+                expected = sum(1 for _ in zip(range(cap), written.finditer(text), strict=False))
+                assert cue.count(text, cap) == expected, (cue.name, text[:40], cap)

@@ -80,8 +80,8 @@ def test_theme_pointing_to_unknown_pillar(tmp_path):
         Vocabulary.load(path, DEFAULT_DOCTYPES)
     [problem] = err.value.problems
     assert (problem.line, problem.field, problem.owner) == (line, "parent", "sante")
-    assert str(problem).startswith(f"{path}:{line}: field 'parent' of theme 'sante': unknown pillar")
-    assert "did you mean 'pilier_cohesion_sociale'?" in str(problem)
+    assert str(problem).startswith(f"{path}, ligne {line} : champ « parent » du thème « sante » : pilier inconnu")
+    assert "vouliez-vous dire « pilier_cohesion_sociale » ?" in str(problem)
 
 
 def test_unknown_key_duplicate_id_and_ambiguous_outside_keywords(tmp_path):
@@ -91,29 +91,33 @@ def test_unknown_key_duplicate_id_and_ambiguous_outside_keywords(tmp_path):
     path.write_text(text, encoding="utf-8")
     problems = Vocabulary.validate(path, DEFAULT_DOCTYPES)
     messages = [str(p) for p in problems]
-    assert any("field 'id' of theme 'sante': duplicate id (first defined on line" in m for m in messages)
-    assert any("field 'ambiguous' of theme 'egalite_femmes_hommes': 'gender' is not among" in m for m in messages)
-    assert all(m.startswith(f"{path}:") for m in messages)
+    assert any("champ « id » du thème « sante » : identifiant en double (déjà défini ligne" in m for m in messages)
+    assert any("champ « ambiguous » du thème « egalite_femmes_hommes » : « gender » ne figure ni" in m
+               for m in messages)
+    assert all(m.startswith(f"{path}, ligne ") for m in messages)
 
 
 def test_unknown_key_suggests(tmp_path):
     path, line = broken_copy(tmp_path, "themes", "  - id: sport\n    label: \"Sport\"\n",
                              "  - id: sport\n    label: \"Sport\"\n    acronym: [\"X\"]\n")
     [problem] = Vocabulary.validate(path, DEFAULT_DOCTYPES)
-    assert problem.line == line + 2 and problem.field == "acronym" and "did you mean 'acronyms'?" in problem.message
+    assert problem.line == line + 2 and problem.field == "acronym"
+    assert "vouliez-vous dire « acronyms » ?" in problem.message
 
 
 def test_doctype_precedence_must_match_the_types(tmp_path):
     path, line = broken_copy(tmp_path, "doctypes", "precedence: [offre_emploi,", "precedence: [offre_emplois,")
     messages = [str(p) for p in Vocabulary.validate(DEFAULT_THEMES, path)]
-    assert any(f"{path}:{line}: field 'precedence': unknown doctype 'offre_emplois'" in m for m in messages)
-    assert any("field 'precedence' of doctype 'offre_emploi': doctype missing" in m for m in messages)
+    assert any(f"{path}, ligne {line} : champ « precedence » : type de document inconnu « offre_emplois »" in m
+               for m in messages)
+    assert any("champ « precedence » du type de document « offre_emploi » : type de document absent" in m
+               for m in messages)
 
 
 def test_bad_yaml_and_unquoted_codes(tmp_path):
     path, line = broken_copy(tmp_path, "doctypes", "  - id: guide_methodologique", "  - id: [guide_methodologique")
     [problem] = Vocabulary.validate(DEFAULT_THEMES, path)
-    assert "invalid YAML" in problem.message and problem.line >= line
+    assert "YAML invalide" in problem.message and problem.line >= line
     regions, line = broken_copy(tmp_path, "regions", "- code: '08'", "- code: 08")
     [problem] = Vocabulary.validate(DEFAULT_THEMES, DEFAULT_DOCTYPES, regions)
     assert problem.line == line and problem.field == "departments" and problem.owner == "44"
@@ -126,4 +130,13 @@ def test_every_problem_of_every_file_is_reported(tmp_path):
     doctypes.write_text(doctypes.read_text(encoding="utf-8").replace("label: \"Guide", "lable: \"Guide"), "utf-8")
     problems = Vocabulary.validate(themes, doctypes)
     assert {p.field for p in problems} >= {"kind", "lable", "label"}
-    assert "did you mean 'methode'?" in " ".join(p.message for p in problems)
+    assert "vouliez-vous dire « methode » ?" in " ".join(p.message for p in problems)
+
+
+def test_a_word_both_keyword_and_acronym_is_refused(tmp_path):
+    # It would count twice for one mention (HLM, CCAS were).
+    path, line = broken_copy(tmp_path, "themes", '"bailleur social", "mixité sociale"',
+                             '"bailleur social", "HLM", "mixité sociale"')
+    problems = Vocabulary.validate(path, DEFAULT_DOCTYPES)
+    assert any(p.owner == "habitat_logement" and p.field == "keywords" and "« HLM » est déjà un sigle" in str(p)
+               for p in problems), [str(p) for p in problems]

@@ -20,6 +20,8 @@ def test_every_address_is_the_route_of_the_web(services):
         assert urls.api_search(req) == url_for("api.search", **_multi(query))
         assert urls.subscribe(req) == url_for("subscriptions.subscribe", **_multi(query))
         assert urls.document("a/b c") == url_for("search.document", doc_id="a/b c")
+        assert urls.dossier("sante-2") == url_for("dossiers.show", slug="sante-2")
+        assert urls.follow_dossier("sante & co") == url_for("subscriptions.subscribe", dossier="sante & co")
         for name in ("confirm", "manage", "unsubscribe"):
             assert getattr(urls, name)("tok.en-1") == url_for(f"subscriptions.{name}", token="tok.en-1")
     assert urls.absolute("https://veille.example.org/", "/documents/x") == "https://veille.example.org/documents/x"

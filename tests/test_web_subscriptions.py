@@ -182,3 +182,16 @@ def test_editors_see_preview_and_log(env):
                                     "password": "motdepasse-long"})
     res = client.get("/editeurs/digests/?email=inconnu@example.org")
     assert res.status_code == 200 and "Aucun abonné" in res.get_data(as_text=True)
+
+
+def test_unknown_values_are_told_as_on_the_search_page(env):
+    """One check of facet values for the search page and /abonnement: the same refusals, the same suggestions."""
+    _app, client, _services, _smtp = env
+    res = client.get("/abonnement?theme=participation&region=00&q=jardin")
+    html = unescape(res.get_data(as_text=True))
+    assert res.status_code == 400
+    assert ("« participation » n'est pas un thème connu ; vouliez-vous dire : participation_habitants "
+            "(Participation des habitants)") in html
+    assert "« 00 » n'est pas une région connue" in html
+    search = unescape(client.get("/?theme=participation&region=00&q=jardin").get_data(as_text=True))
+    assert "« participation » n'est pas un thème connu" in search and "« 00 » n'est pas une région connue" in search

@@ -80,15 +80,17 @@ def subscribers_list(ctx: Context, as_json: bool):
         rows = [{"email": s.email, "status": s.status, "frequency": s.frequency,
                  "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None,
                  "bounces": s.bounce_count,
-                 "alerts": [{"id": a.id, "active": a.active, "params": a.params} for a in s.alerts]} for s in people]
+                 "alerts": [{"id": a.id, "active": a.active, "params": a.params,
+                             "description": subs.describe_alert(a, ctx.services.label),
+                             **({"dossier": a.dossier.slug} if a.dossier is not None else {})}
+                            for a in s.alerts]} for s in people]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("Aucun abonné.")
     for row in rows:
-        alerts = "; ".join(subs.describe(a["params"], ctx.services.label) + ("" if a["active"] else " (à confirmer)")
-                           for a in row["alerts"])
+        alerts = "; ".join(a["description"] + ("" if a["active"] else " (à confirmer)") for a in row["alerts"])
         click.echo(f"{row['email']:<40} {row['status']:<13} {row['frequency']:<7} {alerts}")
 
 

@@ -19,7 +19,7 @@ def sources():
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @pass_ctx
 def sources_validate(ctx: Context, file: Path | None):
-    """Vérifier un fichier de sources ; chaque problème est signalé avec fichier:ligne et champ."""
+    """Vérifier un fichier de sources ; chaque problème est signalé avec fichier, ligne et champ."""
     from ..sources.load import SourcesError, load_sources
 
     path = file or ctx.settings.sources_path

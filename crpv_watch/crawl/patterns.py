@@ -19,7 +19,7 @@ MAX_PATTERN_LENGTH = 1000
 def compile_pattern(pattern: str):
     """The compiled pattern; raises ``ValueError`` with a readable reason when RE2 refuses it."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"longer than {MAX_PATTERN_LENGTH} characters")
+        raise ValueError(f"plus de {MAX_PATTERN_LENGTH} caractères")
     options = re2.Options()
     options.log_errors = False  # RE2 would print its reason on stderr; we report it ourselves
     try:
@@ -30,12 +30,36 @@ def compile_pattern(pattern: str):
         raise ValueError(reason or "unsupported syntax") from None
 
 
+# RE2's reasons, by kind: the French cause an editor can act on; RE2's own words follow as the technical detail.
+_RE2_CAUSES = (
+    ("invalid perl operator: (?=", "regard en avant (?=…) ou (?!…) non pris en charge"),
+    ("invalid perl operator: (?!", "regard en avant (?=…) ou (?!…) non pris en charge"),
+    ("invalid perl operator: (?<", "regard en arrière (?<=…) ou (?<!…) non pris en charge"),
+    ("invalid perl operator: (?P", "renvoi à un groupe nommé (?P=…) non pris en charge"),
+    ("invalid perl operator", "construction (?…) non prise en charge"),
+    ("invalid escape sequence: \\", "séquence d'échappement non prise en charge (les renvois \\1 ne le sont pas)"),
+    ("missing )", "parenthèse fermante « ) » manquante"),
+    ("unexpected )", "parenthèse fermante « ) » en trop"),
+    ("missing ]", "crochet fermant « ] » manquant"),
+    ("no argument for repetition operator", "opérateur de répétition (* + ?) sans rien à répéter"),
+    ("bad repetition operator", "opérateurs de répétition qui se suivent"),
+    ("invalid repetition size", "nombre de répétitions {n,m} invalide"),
+    ("invalid character class range", "intervalle invalide dans une classe de caractères"),
+    ("trailing \\", "barre oblique inverse « \\ » en fin de motif"),
+)
+
+
 def pattern_problem(pattern: str) -> str | None:
-    """Why ``pattern`` cannot be used (None when it can)."""
+    """Why ``pattern`` cannot be used, in French (None when it can)."""
     try:
         compile_pattern(pattern)
     except ValueError as exc:
-        return f"{exc} (patterns run in RE2: no back-references \\1, no look-around (?=…) (?!…) (?<=…))"
+        reason = str(exc)
+        if reason.startswith("plus de "):
+            return f"expression régulière invalide : motif trop long ({reason})"
+        cause = next((c for key, c in _RE2_CAUSES if reason.startswith(key)), "syntaxe non prise en charge")
+        return (f"expression régulière invalide « {pattern} » : {cause} ; les motifs sont exécutés par RE2, sans "
+                f"renvois \\1 ni regards (?=…) (?!…) (?<=…) (détail technique : {reason})")
     return None
 
 

@@ -6,7 +6,7 @@ from .. import urls
 from ..store.models import Alert, Subscriber
 from .render import Renderer, message
 from .send import send_now
-from .subscriptions import describe
+from .subscriptions import describe_alert
 from .tokens import Tokens
 
 
@@ -15,7 +15,7 @@ def confirmation_message(services, sub: Subscriber, alert: Alert):
     renderer = Renderer(settings, services.label)
     token = Tokens.from_settings(settings).make("confirm", sub.id, sub.email, alert.id)
     url = urls.absolute(settings.base_url, urls.confirm(token))
-    subject, text, html = renderer.confirmation(describe(alert.params, renderer.label), sub.frequency, url)
+    subject, text, html = renderer.confirmation(describe_alert(alert, renderer.label), sub.frequency, url)
     return message(settings, sub.email, subject, text, html)
 
 

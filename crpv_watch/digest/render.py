@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .. import urls
 from ..settings import TEMPLATES_DIR
-from .build import DigestContent, Item
-from .subscriptions import FREQUENCY_LABELS, describe, search_url
+from .build import DigestContent, Group, Item
+from .subscriptions import FREQUENCY_LABELS, describe, describe_dossier, search_url
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -80,12 +80,20 @@ class Renderer:
         return {"title": d.title or "Document sans titre", "page_url": urls.absolute(self.base, urls.document(d.id)),
                 "original_url": d.url, "centre": self.label("centre", d.centre), "published": d.published,
                 "type": self.label("type", d.doctype), "summary": shorten(d.summary),
-                "themes": [self.label("theme", t) for t in d.themes], "featured": d.featured}
+                "themes": [self.label("theme", t) for t in d.themes], "featured": d.featured, "note": item.note}
+
+    def _group(self, group: Group) -> dict:
+        """A group of the letter: an alert's search, or a followed dossier's additions (with the editors' notes)."""
+        docs = [self._item(i) for i in group.items]
+        if group.dossier is not None:
+            return {"title": describe_dossier(group.dossier.title), "is_dossier": True, "docs": docs,
+                    "more": group.more, "search_url": urls.absolute(self.base, urls.dossier(group.dossier.slug))}
+        return {"title": describe(group.params, self.label), "is_dossier": False, "docs": docs, "more": group.more,
+                "search_url": urls.absolute(self.base, search_url(group.params))}
 
     def digest(self, content: DigestContent, frequency: str, links: dict[str, str]) -> tuple[str, str, str]:
         """(subject, text, html) of one digest."""
-        groups = [{"title": describe(g.params, self.label), "search_url": urls.absolute(self.base, search_url(g.params)),
-                   "docs": [self._item(i) for i in g.items], "more": g.more} for g in content.groups]
+        groups = [self._group(g) for g in content.groups]
         ctx = {
             "site_name": self.settings.site_name,
             "base_url": self.base,

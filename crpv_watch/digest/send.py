@@ -17,6 +17,8 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..tagging.yamlcheck import technical
+
 
 class DeliveryError(Exception):
     def __init__(self, kind: str, message: str, code: int | None = None):
@@ -27,6 +29,19 @@ class DeliveryError(Exception):
     @property
     def permanent(self) -> bool:
         return self.kind == "permanent"
+
+    def french(self) -> str:
+        """What the editors' letters page says, the server's own words kept as technical detail."""
+        code = f" (code {self.code})" if self.code else ""
+        if self.kind == "permanent":
+            cause = f"adresse refusée définitivement par le serveur de courrier{code} : la lettre n'est pas renvoyée"
+        elif self.kind == "transient":
+            cause = f"refus temporaire du serveur de courrier{code} : nouvel essai à la prochaine lettre"
+        elif str(self).startswith("Maildir"):
+            cause = "dépôt impossible dans la boîte Maildir (disque plein ou droits ?)"
+        else:
+            cause = f"serveur de courrier injoignable ou connexion refusée{code}"
+        return cause + technical(str(self))
 
 
 class MaildirTransport:

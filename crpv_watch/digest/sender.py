@@ -18,13 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from .. import urls
+from ..store import digests as digest_store
 from ..store.models import Digest, Subscriber, utcnow
 from . import subscriptions as subs
-from .build import CandidateSet, DigestContent, build, load_candidates, period_for, window_start
+from .build import CandidateSet, DigestContent, build, load_additions, load_candidates, period_for, window_start
 from .render import Renderer, message, new_message_id
 from .send import DeliveryError, envelope, transport_for
 from .tokens import Tokens
@@ -135,14 +133,12 @@ class DigestSender:
             if emails is not None:
                 people = [s for s in people if s.email in set(emails)]
             pending = {}
-            for d in session.scalars(select(Digest).where(Digest.status.in_(("sending", "failed")))
-                                     .order_by(Digest.id)):
+            for d in digest_store.unfinished(session):
                 pending.setdefault(d.subscriber_id, []).append(d)
             moments = {f: now if force else scheduled_moment(f, now, self.settings.digest_cron,
                                                              self.settings.timezone) for f in subs.FREQUENCIES}
             periods = {f: period_for(f, m, self.settings.timezone) for f, m in moments.items()}
-            done_periods = {tuple(row) for row in session.execute(
-                select(Digest.subscriber_id, Digest.period).where(Digest.period.in_(set(periods.values()))))}
+            done_periods = digest_store.periods_done(session, set(periods.values()))
         due: list[tuple[Subscriber, str]] = []
         for sub in people:
             moment, period = moments.get(sub.frequency, now), periods.get(sub.frequency, periods["weekly"])
@@ -159,9 +155,7 @@ class DigestSender:
                 if sub.id in pending and not dry_run:
                     with self.db.session() as session:
                         fresh = session.get(Subscriber, sub.id)
-                        if fresh.status != "active" or session.scalar(
-                                select(Digest.id).where(Digest.subscriber_id == sub.id,
-                                                        Digest.status.in_(("sending", "failed")))):
+                        if fresh.status != "active" or digest_store.has_unfinished(session, sub.id):
                             report.skipped += 1  # its older digest must go first; next run
                             continue
                         sub.last_digest_at = fresh.last_digest_at
@@ -211,9 +205,12 @@ class DigestSender:
             log.warning("sources unavailable: region alerts match nothing in this run")
             regions = {}
         today = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.settings.timezone)).date()
+        followed = {a.dossier_id for s, _ in due for a in s.alerts if a.active and a.dossier_id is not None}
         with self.db.session() as session:
-            return load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today,
-                                   self.services.engine)
+            cands = load_candidates(session, since, now, self.settings.digest_max_age_days, regions, today,
+                                    self.services.engine)
+            cands.add(load_additions(session, followed, since, now, regions))
+        return cands
 
     def _resend(self, sub: Subscriber, digests: list[Digest], report: Report) -> None:
         """Send again this subscriber's unfinished digests, oldest first, stopping at one still unsent."""
@@ -238,7 +235,7 @@ class DigestSender:
                     session.add(Digest(subscriber_id=sub.id, period=period, status="empty", count=0,
                                        window_start=content.window_start, window_end=now, sent_at=now))
                     session.get(Subscriber, sub.id).last_digest_at = now
-            except IntegrityError:
+            except digest_store.AlreadyRecorded:
                 report.skipped += 1
                 return
             report.empty += 1
@@ -256,7 +253,7 @@ class DigestSender:
                 session.add(digest)
                 session.flush()
                 digest_id = digest.id
-        except IntegrityError:  # another sender recorded this period first
+        except digest_store.AlreadyRecorded:  # another sender recorded this period first
             report.skipped += 1
             return
         if self._deliver(sub, digest_id, raw, now, report) == "sent":
@@ -299,7 +296,7 @@ class DigestSender:
         with self.db.session() as session:
             digest = session.get(Digest, digest_id)
             person = session.get(Subscriber, sub.id)
-            digest.last_error = str(error)[:2000]
+            digest.last_error = error.french()[:2000]
             if error.permanent:
                 digest.status, digest.message = "bounced", None
                 person.bounce_count += 1

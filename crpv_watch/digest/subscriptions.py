@@ -10,19 +10,26 @@ import datetime as dt
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from .. import urls
 from ..search.types import FACET_NAMES, FACETS, SearchRequest
-from ..store.models import Alert, Digest, Subscriber, utcnow
+from ..store import subscribers
+from ..store.models import Alert, Dossier, Subscriber, utcnow
+
+# The queries live in the store; they stay reachable here, where the pages, the sender and the CLI look for them.
+from ..store.subscribers import MAILABLE as MAILABLE
+from ..store.subscribers import by_email as by_email
+from ..store.subscribers import counts_by_status as counts_by_status
+from ..store.subscribers import get as get
+from ..store.subscribers import list_all as list_all
+from ..store.subscribers import mailable as mailable
 
 FREQUENCIES = ("weekly", "daily")
 FREQUENCY_LABELS = {"weekly": "chaque semaine", "daily": "chaque jour"}
 STATUS_LABELS = {"pending": "en attente de confirmation", "active": "actif", "paused": "en pause",
                  "unsubscribed": "désinscrit", "bouncing": "adresse en échec"}
-MAILABLE = ("active",)
 
 
 class InvalidEmail(ValueError):
@@ -80,6 +87,24 @@ def search_url(params: dict[str, Any]) -> str:
     return urls.search(alert_request(params))
 
 
+def describe_dossier(title: str) -> str:
+    return f"Les ajouts au dossier « {title} »"
+
+
+def describe_alert(alert: Alert, label) -> str:
+    """What an alert sends, in French: its search, or the dossier it follows."""
+    if alert.dossier_id is not None:
+        return describe_dossier(alert.dossier.title if alert.dossier is not None else "supprimé")
+    return describe(alert.params, label)
+
+
+def alert_url(alert: Alert) -> str:
+    """Where an alert's documents are on the site: its search, or the followed dossier's page."""
+    if alert.dossier_id is not None and alert.dossier is not None:
+        return urls.dossier(alert.dossier.slug)
+    return search_url(alert.params)
+
+
 def describe(params: dict[str, Any], label) -> str:
     """A short French description: « jardins partagés » — Thème : Transition écologique — Centre : ORIV."""
     req = alert_request(params)
@@ -98,21 +123,11 @@ def describe(params: dict[str, Any], label) -> str:
 # -- subscribers --------------------------------------------------------------------------------------------
 
 
-def get(session: Session, subscriber_id: int, email: str) -> Subscriber | None:
-    """The subscriber of a token, only when the address still matches (a deleted id may be reused)."""
-    sub = session.get(Subscriber, subscriber_id, options=[selectinload(Subscriber.alerts)])
-    return sub if sub is not None and sub.email == email else None
-
-
-def by_email(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == email)
-                          .options(selectinload(Subscriber.alerts)))
-
-
 def subscribe(session: Session, email: str, params: dict[str, Any], *, frequency: str = "weekly",
-              source: str = "site", confirmed: bool = False, name: str = "",
+              source: str = "site", confirmed: bool = False, name: str = "", dossier_id: int | None = None,
               now: dt.datetime | None = None) -> tuple[Subscriber, Alert]:
-    """Record an alert for ``email`` (creating the subscriber); inactive until confirmed unless ``confirmed``."""
+    """Record an alert for ``email`` (creating the subscriber); inactive until confirmed unless ``confirmed``.
+    With ``dossier_id`` the alert follows that dossier instead of a search (``params`` then stays empty)."""
     now = now or utcnow()
     sub = by_email(session, email)
     if sub is None:
@@ -121,12 +136,21 @@ def subscribe(session: Session, email: str, params: dict[str, Any], *, frequency
         session.add(sub)
     elif sub.status == "pending" and frequency in FREQUENCIES:
         sub.frequency = frequency
-    alert = Alert(params=params, name=name[:300], active=False, created_at=now, source=source)
-    sub.alerts.append(alert)
+    # Following a dossier twice is following it once: the alert already there is the one to confirm.
+    alert = next((a for a in sub.alerts if dossier_id is not None and a.dossier_id == dossier_id), None)
+    if alert is None:
+        alert = Alert(params={} if dossier_id else params, name=name[:300], active=False, created_at=now,
+                      source=source, dossier=_dossier(session, dossier_id))
+        sub.alerts.append(alert)
     session.flush()
     if confirmed:
         activate(session, sub, alert, now)
     return sub, alert
+
+
+def _dossier(session: Session, dossier_id: int | None) -> Dossier | None:
+    # Set as an object, not an id: the pages and the confirmation mail name it after the session is closed.
+    return session.get(Dossier, dossier_id) if dossier_id is not None else None
 
 
 def activate(session: Session, sub: Subscriber, alert: Alert | None, now: dt.datetime | None = None) -> None:
@@ -173,9 +197,15 @@ def set_paused(sub: Subscriber, paused: bool) -> None:
 
 
 def add_alert(session: Session, sub: Subscriber, params: dict[str, Any], source: str,
-              now: dt.datetime | None = None) -> Alert:
+              now: dt.datetime | None = None, dossier_id: int | None = None) -> Alert:
     """An alert added from the manage page: the signed link already proves the address, so it is active."""
-    alert = Alert(params=params, active=True, created_at=now or utcnow(), source=source)
+    if dossier_id is not None:
+        known = next((a for a in sub.alerts if a.dossier_id == dossier_id), None)
+        if known is not None:
+            known.active = True
+            return known
+    alert = Alert(params={} if dossier_id else params, active=True, created_at=now or utcnow(), source=source,
+                  dossier=_dossier(session, dossier_id))
     sub.alerts.append(alert)
     session.flush()
     return alert
@@ -192,7 +222,7 @@ def delete_alert(session: Session, sub: Subscriber, alert_id: int) -> bool:
 
 def delete_subscriber(session: Session, sub: Subscriber) -> None:
     """GDPR erasure: the address, its alerts and its digest log go (ON DELETE CASCADE and the ORM cascade)."""
-    for digest in session.scalars(select(Digest).where(Digest.subscriber_id == sub.id)):
+    for digest in subscribers.digests_of(session, sub.id):
         session.delete(digest)
     session.delete(sub)
     session.flush()
@@ -204,7 +234,7 @@ def export(session: Session, sub: Subscriber) -> dict[str, Any]:
     def iso(value: dt.datetime | None) -> str | None:
         return value.replace(tzinfo=dt.UTC).isoformat() if value else None
 
-    digests = session.scalars(select(Digest).where(Digest.subscriber_id == sub.id).order_by(Digest.id)).all()
+    digests = subscribers.digests_of(session, sub.id)
     return {
         "email": sub.email,
         "status": sub.status,
@@ -216,21 +246,10 @@ def export(session: Session, sub: Subscriber) -> dict[str, Any]:
         "last_digest_at": iso(sub.last_digest_at),
         "delivery_failures": {"count": sub.bounce_count, "last": sub.last_bounce},
         "alerts": [{"id": a.id, "params": a.params, "active": a.active, "created_at": iso(a.created_at),
-                    "source": a.source} for a in sub.alerts],
+                    "source": a.source, **({"dossier": a.dossier.slug} if a.dossier is not None else {})}
+                   for a in sub.alerts],
         "digests": [{"period": d.period, "status": d.status, "message_id": d.message_id, "documents": d.document_ids,
                      "sent_at": iso(d.sent_at)} for d in digests],
     }
 
 
-def list_all(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).order_by(Subscriber.id).options(selectinload(Subscriber.alerts))))
-
-
-def mailable(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).where(Subscriber.status.in_(MAILABLE))
-                                .order_by(Subscriber.id).options(selectinload(Subscriber.alerts))))
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
-    return {status: n for status, n in rows}

@@ -16,7 +16,9 @@ from typing import Any
 
 from ..processes import pid_alive
 from ..store import coordination, repo
+from ..store.failures import describe
 from ..store.models import utcnow
+from ..tagging.yamlcheck import technical
 from . import requests as crawl_requests
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
     try:
         count = indexer.rebuild(progress=progress)
     except BaseException as exc:
-        record.update(status="failed", finished=utcnow().isoformat(), error=str(exc) or type(exc).__name__)
+        record.update(status="failed", finished=utcnow().isoformat(), error=failure_in_french(exc))
         write_progress(services, record)
         raise
     record.update(status="completed", done=count, total=max(total, count), finished=utcnow().isoformat())
@@ -91,6 +93,14 @@ def rebuild_with_progress(services, indexer=None, user: str = "", origin: str = 
     if on_progress:
         on_progress(count, record["total"])
     return count
+
+
+def failure_in_french(exc: BaseException) -> str:
+    """What the editors' index page shows for a failed rebuild: the French cause, the exception as detail."""
+    raw = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "reconstruction arrêtée (le processus a été interrompu)" + technical(raw)
+    return (describe(exc) or "la reconstruction s'est arrêtée sur une erreur inattendue") + technical(raw)
 
 
 def handle_requests(services, indexer=None) -> int | None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from .types import SearchRequest
 
 YEAR = re.compile(r"(19|20)\d\d")
-FACET_NAMES_FR = {"theme": "thème", "pillar": "pilier", "centre": "centre", "region": "région",
-                  "department": "département", "qpv": "quartier prioritaire", "type": "type de document",
-                  "year": "année", "language": "langue"}
+# « … n'est pas un thème connu », « … n'est pas une région connue »: the article and the agreement of each facet.
+NOT_KNOWN_FR = {"theme": "un thème connu", "pillar": "un pilier connu", "centre": "un centre connu",
+                "region": "une région connue", "department": "un département connu",
+                "qpv": "un quartier prioritaire connu", "type": "un type de document connu",
+                "year": "une année valable", "language": "une langue connue"}
 
 
 @dataclass
@@ -24,8 +26,7 @@ class UnknownValue:
     suggestions: list[str] = field(default_factory=list)  # valid values, closest first
 
     def message(self, label: Callable[[str, str], str] | None = None) -> str:
-        name = FACET_NAMES_FR.get(self.facet, self.facet)
-        text = f"« {self.value} » n'est pas un {name} connu"
+        text = f"« {self.value} » n'est pas {NOT_KNOWN_FR.get(self.facet, 'une valeur connue')}"
         if self.suggestions:
             shown = [f"{s} ({label(self.facet, s)})" if label and label(self.facet, s) != s else s
                      for s in self.suggestions]

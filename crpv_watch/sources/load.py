@@ -1,7 +1,7 @@
 """The ``sources.yaml`` schema: one entry per centre (or portal) to watch, loaded and validated.
 
 ``load_sources`` refuses a file with any problem and lists them all (``SourcesError``), each as
-``FILE:LINE: field 'x' of source 'id': message``: editors fix the file in one pass, and a typo can never
+« FICHIER, ligne N : champ « x » de la source « id » : message », in French: editors fix the file in one pass, and a typo can never
 silently drop a setting (unknown keys are errors, with the closest known key suggested).
 """
 
@@ -25,7 +25,16 @@ from ..tagging.thesaurus import (
     load_regions,
     load_themes,
 )
-from ..tagging.yamlcheck import Checker, Problem, key_line, load_roundtrip, node_line, suggest, type_name
+from ..tagging.yamlcheck import (
+    Checker,
+    Problem,
+    key_line,
+    load_roundtrip,
+    mistyped,
+    node_line,
+    suggest,
+    technical,
+)
 
 SCHEDULES = ("daily", "weekly")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -87,19 +96,23 @@ class SourcesError(ValueError):
     def __init__(self, path: str | Path, problems: list[SourceProblem]):
         self.path = str(path)
         self.problems = problems
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{len(problems)} {noun} in {path}:\n" + "\n".join(str(p) for p in problems))
+        if len(problems) == 1 and problems[0].file == self.path:
+            summary = f"1 problème dans {problems[0]}"
+        else:
+            summary = (f"{len(problems)} problème{'s' if len(problems) > 1 else ''} dans {path} :\n"
+                       + "\n".join(str(p) for p in problems))
+        super().__init__(summary)
 
 
 def url_problem(value: str) -> str | None:
     try:
         parts = urlsplit(value)
     except ValueError as exc:
-        return f"invalid URL '{value}': {exc}"
+        return f"adresse invalide « {value} »" + technical(str(exc))
     if parts.scheme not in ("http", "https"):
-        return f"invalid URL '{value}': scheme must be http or https"
+        return f"adresse invalide « {value} » : elle doit commencer par http:// ou https://"
     if not parts.hostname or any(c.isspace() for c in value):
-        return f"invalid URL '{value}'"
+        return f"adresse invalide « {value} » : nom de domaine absent ou espace dans l'adresse"
     return None
 
 
@@ -107,7 +120,7 @@ def private_host_problem(value: str) -> str | None:
     """A ``private_hosts`` entry is a bare host name or IP address (no scheme, port or path)."""
     host = value.strip().strip("[]").rstrip(".")
     if not host or any(c in host for c in "/@?#* \t") or (":" in host and host.count(":") < 2):
-        return f"invalid host '{value}': a host name or an IP address, without scheme, port or path"
+        return f"hôte invalide « {value} » : un nom d'hôte ou une adresse IP, sans http://, port ni chemin"
     return None
 
 
@@ -115,14 +128,34 @@ def schedule_problem(value: str) -> str | None:
     if value in SCHEDULES:
         return None
     if len(value.split()) != 5:
-        return f"must be daily, weekly or a 5-field cron expression, got '{value}'" + suggest(value, SCHEDULES)
+        return (f"« {value} » : attendu daily (quotidienne), weekly (hebdomadaire) ou une expression cron à 5 "
+                "champs" + suggest(value, SCHEDULES))
     from apscheduler.triggers.cron import CronTrigger
 
     try:
         CronTrigger.from_crontab(value)
     except ValueError as exc:
-        return f"invalid cron expression '{value}': {exc}"
+        return f"expression cron invalide « {value} » : {cron_cause(str(exc))}" + technical(str(exc))
     return None
+
+
+# APScheduler's reasons for refusing a cron expression, by kind.
+_CRON_CAUSES = (
+    ("higher than the maximum", "une valeur dépasse le maximum du champ"),
+    ("lower than the minimum", "une valeur est sous le minimum du champ"),
+    ("unrecognized expression", "expression non reconnue pour l'un des champs"),
+    ("invalid weekday name", "nom de jour inconnu (mon, tue, wed, thu, fri, sat, sun)"),
+    ("invalid month name", "nom de mois inconnu (jan, feb, …)"),
+    ("minimum value in a range", "intervalle à l'envers (le début dépasse la fin)"),
+    ("increment must be", "pas de répétition nul (*/0)"),
+)
+CRON_FIELDS = "minute, heure, jour du mois, mois, jour de la semaine"
+
+
+def cron_cause(reason: str) -> str:
+    low = reason.lower()
+    cause = next((c for key, c in _CRON_CAUSES if key in low), "syntaxe incorrecte")
+    return f"{cause} (ordre des champs : {CRON_FIELDS})"
 
 
 class _Validator:
@@ -153,18 +186,19 @@ class _Validator:
     def check_file(self, data: Any) -> list[Source]:
         chk = self.chk
         if not isinstance(data, dict):
-            chk.add(1, "sources", "expected a mapping with a 'sources' list at the top level")
+            chk.add(1, "sources", "le fichier doit commencer par une clé « sources: » suivie de la liste des sources")
             return []
         chk.unknown_keys(data, TOP_KEYS)
         entries = data.get("sources")
         if not isinstance(entries, list):
             chk.add(key_line(data, "sources", 1), "sources",
-                    "required list is missing" if entries is None else f"expected a list, got {type_name(entries)}")
+                    "liste obligatoire absente" if entries is None else mistyped("une liste", entries))
             return []
         out, seen = [], {}
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
-                chk.add(key_line(entries, i), "sources", f"item {i + 1}: expected a mapping, got {type_name(entry)}")
+                chk.add(key_line(entries, i), "sources", f"élément {i + 1} : " + mistyped("une source (id, name, "
+                        "homepage…)", entry))
                 continue
             source = self.check_entry(entry, i, seen)
             if source is not None:
@@ -181,9 +215,10 @@ class _Validator:
             chk.string(entry, key, sid, required=True)
         if "id" in entry and isinstance(entry["id"], str):
             if not SLUG.match(sid):
-                chk.add(key_line(entry, "id"), "id", "must be a slug (lower-case letters, digits, hyphens)", sid)
+                chk.add(key_line(entry, "id"), "id",
+                        "doit être un identifiant court (minuscules sans accent, chiffres, tirets)", sid)
             if sid in seen:
-                chk.add(key_line(entry, "id"), "id", f"duplicate id (first defined on line {seen[sid]})", sid)
+                chk.add(key_line(entry, "id"), "id", f"identifiant en double (déjà défini ligne {seen[sid]})", sid)
             else:
                 seen[sid] = key_line(entry, "id", line)
         values: dict[str, Any] = {k: str(entry[k]) for k in REQUIRED_KEYS if isinstance(entry.get(k), str)}
@@ -196,19 +231,18 @@ class _Validator:
             for pattern in values[key]:
                 problem = pattern_problem(pattern)
                 if problem:
-                    chk.add(key_line(entry, key, line), key, f"invalid regular expression '{pattern}': {problem}",
-                            sid)
+                    chk.add(key_line(entry, key, line), key, problem, sid)
         values["region"] = self._codes(entry, "region", sid, self.regions, allow_scalar=True)
         values["departments"] = self._codes(entry, "departments", sid, set(self.region_of))
         for dep in values["departments"]:
             regions = [r for r in values["region"] if r in self.regions]
             if regions and dep in self.region_of and self.region_of[dep] not in regions:
                 chk.add(key_line(entry, "departments", line), "departments",
-                        f"department '{dep}' is not in the source's region(s)", sid)
+                        f"le département « {dep} » n'est pas dans la ou les régions de la source", sid)
         values["themes"] = chk.string_list(entry, "themes", sid) or []
         for theme in values["themes"]:
             if self.themes and theme not in self.themes:
-                chk.add(key_line(entry, "themes", line), "themes", f"unknown theme id '{theme}'"
+                chk.add(key_line(entry, "themes", line), "themes", f"thème inconnu « {theme} »"
                         + suggest(theme, self.themes), sid)
         if "schedule" in entry:
             schedule = chk.string(entry, "schedule", sid, required=True)
@@ -219,8 +253,8 @@ class _Validator:
                 values["schedule"] = schedule.strip()
         if "allow_private_network" in entry:  # the blanket switch of earlier versions: hosts are named now
             chk.add(key_line(entry, "allow_private_network"), "allow_private_network",
-                    "replaced by private_hosts: list the host names allowed to reach private addresses, "
-                    "e.g. private_hosts: [intranet.example.org]", sid)
+                    "remplacé par private_hosts : listez les hôtes autorisés à joindre des adresses privées, "
+                    "par exemple private_hosts: [intranet.example.org]", sid)
         values["private_hosts"] = chk.string_list(entry, "private_hosts", sid) or []
         for host in values["private_hosts"]:
             message = private_host_problem(host)
@@ -231,8 +265,8 @@ class _Validator:
                 if isinstance(entry[key], bool):
                     values[key] = bool(entry[key])
                 else:
-                    chk.add(key_line(entry, key), key, f"expected true or false, got {type_name(entry[key])}"
-                            + (f" '{entry[key]}'" if isinstance(entry[key], str) else ""), sid)
+                    chk.add(key_line(entry, key), key, mistyped("true ou false", entry[key])
+                            + (f" « {entry[key]} »" if isinstance(entry[key], str) else ""), sid)
         self._number(entry, "crawl_delay", sid, values, minimum=0, integer=False)
         self._number(entry, "max_pages", sid, values, minimum=1, integer=True)
         self._number(entry, "max_depth", sid, values, minimum=0, integer=True)
@@ -249,53 +283,53 @@ class _Validator:
         if seq is None:
             return []
         if not isinstance(seq, list):
-            self.chk.add(key_line(entry, "sections"), "sections", f"expected a list, got {type_name(seq)}", sid)
+            self.chk.add(key_line(entry, "sections"), "sections", mistyped("une liste", seq), sid)
             return []
         out = []
         for i, item in enumerate(seq):
             line = key_line(seq, i) or key_line(entry, "sections")
             if not isinstance(item, dict):
-                self.chk.add(line, "sections", f"item {i + 1}: expected a mapping such as "
+                self.chk.add(line, "sections", f"élément {i + 1} : attendu une rubrique comme "
                              "{url_prefix: /agenda/, type: agenda_evenement}", sid)
                 continue
             where = f"sections[{i + 1}]"
             for key in item:
                 if key not in SECTION_KEYS:
-                    self.chk.add(key_line(item, key, line), f"{where}.{key}", "unknown key"
+                    self.chk.add(key_line(item, key, line), f"{where}.{key}", "clé inconnue"
                                  + suggest(str(key), SECTION_KEYS), sid)
             matches = [k for k in MATCH_KEYS if k in item]
             if len(matches) != 1:
-                self.chk.add(line, where, "needs exactly one of url_prefix, breadcrumb, category", sid)
+                self.chk.add(line, where, "il faut exactement une clé parmi url_prefix, breadcrumb, category", sid)
                 continue
             value = item[matches[0]]
             if not isinstance(value, str) or not value.strip():
-                self.chk.add(key_line(item, matches[0], line), f"{where}.{matches[0]}", "expected a non-empty string",
+                self.chk.add(key_line(item, matches[0], line), f"{where}.{matches[0]}", "texte non vide attendu",
                              sid)
                 continue
             if matches[0] == "url_prefix" and not value.startswith(("/", "http://", "https://")):
                 self.chk.add(key_line(item, "url_prefix", line), f"{where}.url_prefix",
-                             f"'{value}' must be a path starting with / or a full http(s) address", sid)
+                             f"« {value} » doit être un chemin commençant par / ou une adresse http(s) complète", sid)
             section: dict = {matches[0]: value.strip()}
             doctype = item.get("type")
             if doctype is not None:
                 if not isinstance(doctype, str) or (self.doctypes and doctype not in self.doctypes):
-                    self.chk.add(key_line(item, "type", line), f"{where}.type", f"unknown document type '{doctype}'"
+                    self.chk.add(key_line(item, "type", line), f"{where}.type", f"type de document inconnu « {doctype} »"
                                  + suggest(str(doctype), self.doctypes), sid)
                 else:
                     section["type"] = doctype
             themes = item.get("themes")
             if themes is not None:
                 if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
-                    self.chk.add(key_line(item, "themes", line), f"{where}.themes", "expected a list of theme ids",
+                    self.chk.add(key_line(item, "themes", line), f"{where}.themes", "attendu : une liste d'identifiants de thèmes",
                                  sid)
                 else:
                     for theme in themes:
                         if self.themes and theme not in self.themes:
                             self.chk.add(key_line(item, "themes", line), f"{where}.themes",
-                                         f"unknown theme id '{theme}'" + suggest(theme, self.themes), sid)
+                                         f"thème inconnu « {theme} »" + suggest(theme, self.themes), sid)
                     section["themes"] = list(themes)
             if "type" not in item and "themes" not in item:
-                self.chk.add(line, where, "a section needs a type or themes", sid)
+                self.chk.add(line, where, "une rubrique indique un type (type) ou des thèmes (themes)", sid)
             out.append(section)
         return out
 
@@ -314,31 +348,31 @@ class _Validator:
         if seq is None:
             return []
         if not isinstance(seq, list):
-            self.chk.add(key_line(entry, "oai_pmh"), "oai_pmh", f"expected a list, got {type_name(seq)}", sid)
+            self.chk.add(key_line(entry, "oai_pmh"), "oai_pmh", mistyped("une liste", seq), sid)
             return []
         out = []
         for i, item in enumerate(seq):
             line = key_line(seq, i) or key_line(entry, "oai_pmh")
             item = {"url": item} if isinstance(item, str) else item
             if not isinstance(item, dict):
-                self.chk.add(line, "oai_pmh", f"item {i + 1}: expected a URL or a mapping, got {type_name(item)}",
-                             sid)
+                self.chk.add(line, "oai_pmh", f"élément {i + 1} : " + mistyped("une adresse ou un ensemble de clés "
+                             "(url, set, metadata_prefix)", item), sid)
                 continue
             unknown = [k for k in item if k not in OAI_KEYS]
             for key in unknown:
-                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", "unknown key" + suggest(str(key), OAI_KEYS), sid)
+                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", "clé inconnue" + suggest(str(key), OAI_KEYS), sid)
             bad = [k for k in OAI_KEYS if k in item and not isinstance(item[k], str)]
             for key in bad:
-                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", f"expected a string, got {type_name(item[key])}", sid)
+                self.chk.add(key_line(item, key, line), f"oai_pmh.{key}", mistyped("du texte", item[key]), sid)
             url = item.get("url") if isinstance(item.get("url"), str) else None
-            message = "required key is missing" if url is None and "url" not in bad else (
+            message = "clé obligatoire absente" if url is None and "url" not in bad else (
                 url_problem(url.strip()) if url is not None else None)
             if message:
                 self.chk.add(key_line(item, "url", line), "oai_pmh.url", message, sid)
             prefix = item.get("metadata_prefix", "oai_dc")
             if isinstance(prefix, str) and prefix not in OAI_PREFIXES:
-                self.chk.add(key_line(item, "metadata_prefix", line), "oai_pmh.metadata_prefix", f"unsupported format '{prefix}' (only oai_dc is "
-                             "read)" + suggest(prefix, OAI_PREFIXES), sid)
+                self.chk.add(key_line(item, "metadata_prefix", line), "oai_pmh.metadata_prefix", f"format non pris en charge « {prefix} » (seul "
+                             "oai_dc est lu)" + suggest(prefix, OAI_PREFIXES), sid)
             if not (message or unknown or bad) and prefix in OAI_PREFIXES:
                 out.append(OaiEndpoint(url=url.strip(), set=item.get("set") or None, metadata_prefix=prefix))
         return out
@@ -347,7 +381,7 @@ class _Validator:
         codes = self.chk.string_list(entry, key, sid, allow_scalar=allow_scalar) or []
         for code in codes:
             if valid and code not in valid:
-                self.chk.add(key_line(entry, key, node_line(entry)), key, f"unknown INSEE code '{code}'"
+                self.chk.add(key_line(entry, key, node_line(entry)), key, f"code INSEE inconnu « {code} »"
                              + suggest(code, valid), sid)
         return codes
 
@@ -357,10 +391,10 @@ class _Validator:
         value = entry[key]
         ok = isinstance(value, int) if integer else isinstance(value, int | float)
         if isinstance(value, bool) or not ok:
-            self.chk.add(key_line(entry, key), key, f"expected {'an integer' if integer else 'a number'}, "
-                         f"got {type_name(value)}", sid)
+            self.chk.add(key_line(entry, key), key, mistyped("un nombre entier" if integer else "un nombre", value),
+                         sid)
         elif value < minimum:
-            self.chk.add(key_line(entry, key), key, f"must be at least {minimum}", sid)
+            self.chk.add(key_line(entry, key), key, f"doit valoir au moins {minimum:g}", sid)
         else:
             values[key] = int(value) if integer else float(value)
 
@@ -368,7 +402,7 @@ class _Validator:
 def _check(path: str | Path, themes_path: str | Path | None,
            regions_path: str | Path | None) -> tuple[list[Source], list[SourceProblem]]:
     if not Path(path).is_file():
-        raise FileNotFoundError(errno.ENOENT, "sources file not found", str(path))
+        raise FileNotFoundError(errno.ENOENT, "fichier des sources introuvable", str(path))
     validator = _Validator(path, themes_path or DEFAULT_THEMES, regions_path or DEFAULT_REGIONS)
     data, syntax = load_roundtrip(path)
     if syntax:

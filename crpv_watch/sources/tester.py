@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..crawl import parse_feed, parse_html
+from ..crawl.error_causes import Explained, explain
 from ..crawl.fetch import Fetcher
 from ..crawl.hubs import HubDiscovery
 from ..items import FetchResult
@@ -28,7 +29,8 @@ class HubResult:
     url: str
     ok: bool = False
     status: int | None = None
-    error: str = ""
+    error: str = ""  # the French cause
+    error_detail: str = ""  # the fetcher's own words, shown smaller
     title: str = ""
     count: int = 0
     titles: list[str] = field(default_factory=list)
@@ -61,35 +63,16 @@ class TesterReport:
         return sum(1 for h in self.hubs if not h.ok)
 
 
-def cause(error: str, status: int | None = None) -> str:
-    """The French cause of a failed request, named by what broke: DNS, connection, TLS, time, HTTP, SSRF guard."""
-    text = error or ""
-    low = text.lower()
-    if "refused address" in low:
-        return f"adresse refusée par la protection du réseau privé ({text})"
-    if any(s in low for s in ("dns resolution failed", "name or service not known", "nodename nor servname",
-                              "getaddrinfo", "no address associated", "temporary failure in name resolution")):
-        return f"nom de domaine introuvable (DNS) — {text}"
-    if low.startswith("tls error") or "certificate" in low or "ssl" in low:
-        return f"connexion chiffrée impossible (certificat TLS) — {text}"
-    if low.startswith("timeout"):
-        return f"pas de réponse dans le délai — {text}"
-    if low.startswith("connection error"):
-        return f"connexion impossible (serveur injoignable ou port fermé) — {text}"
-    if status and status >= 400:
-        return f"le site répond HTTP {status}" + (f" — {text}" if text and text != f"HTTP {status}" else "")
-    return text or (f"HTTP {status}" if status else "erreur inconnue")
-
-
-def robots_problem(robots: dict[str, Any]) -> str:
+def robots_problem(robots: dict[str, Any]) -> Explained:
     """Why robots.txt stops the fetch: unreachable (say what broke) or a real refusal."""
     reason = robots.get("reason") or ""
     if reason.startswith("robots.txt unreachable ("):
-        inner = reason.split("(", 1)[1].rsplit(")", 1)[0]
-        return "site injoignable : " + cause(inner, robots.get("status")) + " (robots.txt n'a pas pu être lu)"
+        inner = reason.split("(", 1)[1].rsplit("):", 1)[0]
+        return Explained("site injoignable : " + explain(inner, robots.get("status")).cause
+                         + " (robots.txt n'a pas pu être lu)", inner)
     if reason.startswith(("invalid URL", "unsupported URL")):
-        return "adresse invalide : " + reason.split(":", 1)[1].strip()
-    return "interdit par robots.txt"
+        return Explained("adresse invalide", reason)
+    return Explained("interdit par robots.txt")
 
 
 def robots_reason_fr(reason: str) -> str:
@@ -102,7 +85,7 @@ def robots_reason_fr(reason: str) -> str:
         return "robots.txt indisponible : tout est permis"
     if reason.startswith("robots.txt unreachable"):
         return "robots.txt injoignable : rien n'est collecté sur ce site pour l'instant"
-    return reason
+    return explain(reason).cause if reason else ""
 
 
 class _Probe(HubDiscovery):
@@ -140,7 +123,7 @@ class _Probe(HubDiscovery):
         hub.robots = self.fetcher.robots_verdict(url, self.source)
         hub.robots["reason_fr"] = robots_reason_fr(hub.robots.get("reason") or "")
         if not hub.robots.get("allowed", False):
-            hub.error = robots_problem(hub.robots)
+            self._explained(hub, robots_problem(hub.robots))
             return FetchResult(url=url, final_url=url, status=0, error=hub.error)
         res = self.fetcher.fetch(url, source=self.source, kind=kind)
         hub.status = res.status or None
@@ -148,8 +131,12 @@ class _Probe(HubDiscovery):
             hub.ok = True
             self._describe(hub, res)
         else:
-            hub.error = cause(res.error, res.status)
+            self._explained(hub, explain(res.error, res.status))
         return res
+
+    @staticmethod
+    def _explained(hub: HubResult, why: Explained) -> None:
+        hub.error, hub.error_detail = why.cause, why.detail
 
     def _describe(self, hub: HubResult, res) -> None:
         if hub.kind == "feed":
@@ -164,10 +151,8 @@ class _Probe(HubDiscovery):
         hub = self.results[-1] if self.results else None
         if hub is not None:
             hub.ok = False
-            if stage == "parse":
-                hub.error = f"flux illisible : {error.removeprefix('broken feed: ')}"
-            elif not hub.error:  # _fetch already named the cause of a failed request
-                hub.error = cause(error)
+            if stage == "parse" or not hub.error:  # _fetch already named the cause of a failed request
+                self._explained(hub, explain(error))
 
     def _remember(self, url: str, res, **data) -> None:
         if self.results and data.get("next"):

@@ -138,7 +138,7 @@ def apply_values(entry: CommentedMap, values: dict[str, Any]) -> None:
 
 def _entries(data: Any, path: Path) -> CommentedSeq:
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
-        raise SourcesError(path, [SourceProblem(str(path), 1, "sources", "expected a 'sources' list")])
+        raise SourcesError(path, [SourceProblem(str(path), 1, "sources", "liste « sources » absente")])
     return data["sources"]
 
 

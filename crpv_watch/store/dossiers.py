@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -53,19 +54,32 @@ def touch(dossier: Dossier) -> None:
     dossier.updated_at = utcnow()
 
 
-def add_document(session: Session, dossier: Dossier, document_id: str, note: str) -> bool:
-    """Appends the document (its note updated if it is there already). False when the document is unknown."""
+def add_document(session: Session, dossier: Dossier, document_id: str, note: str) -> str | None:
+    """Appends the document: « added »; when it is there already its note is updated: « present »; None when the
+    document is unknown."""
     if session.get(Document, document_id) is None:
-        return False
+        return None
     for item in dossier.items:
         if item.document_id == document_id:
             item.note = note or item.note
             touch(dossier)
-            return True
+            return "present"
     last = max((i.position for i in dossier.items), default=0)
     dossier.items.append(DossierItem(document_id=document_id, note=note, position=last + 1))
     touch(dossier)
-    return True
+    return "added"
+
+
+def titles_by_document(session: Session, document_ids: list[str]) -> dict[str, list[str]]:
+    """document id → titles of the dossiers holding it, for the editors' view of a results page."""
+    if not document_ids:
+        return {}
+    rows = session.execute(select(DossierItem.document_id, Dossier.title).join(Dossier)
+                           .where(DossierItem.document_id.in_(document_ids)).order_by(Dossier.title))
+    out: dict[str, list[str]] = {}
+    for document_id, title in rows:
+        out.setdefault(document_id, []).append(title)
+    return out
 
 
 def move(dossier: Dossier, item_id: int, step: int) -> None:
@@ -90,3 +104,23 @@ def set_note(dossier: Dossier, item_id: int, note: str) -> None:
         if item.id == item_id:
             item.note = note
     touch(dossier)
+
+
+def published_by_slug(session: Session, slug: str) -> Dossier | None:
+    """The published dossier at this address (without its items): what a reader may follow."""
+    return session.scalar(select(Dossier).where(Dossier.slug == slug, Dossier.published))
+
+
+def additions(session: Session, dossier_ids: set[int], since: dt.datetime, until: dt.datetime) -> list[DossierItem]:
+    """What was added in (since, until] to these dossiers, for the letters of their followers: only published
+    dossiers and documents still searchable; each item with its dossier and its document (places, themes)."""
+    if not dossier_ids:
+        return []
+    document = selectinload(DossierItem.document)
+    return list(session.scalars(
+        select(DossierItem).join(Dossier).join(Document, DossierItem.document_id == Document.id)
+        .where(DossierItem.dossier_id.in_(dossier_ids), Dossier.published, Document.status == "active",
+               DossierItem.added_at > since, DossierItem.added_at <= until)
+        .order_by(DossierItem.added_at, DossierItem.id)
+        .options(selectinload(DossierItem.dossier), document.selectinload(Document.places),
+                 document.selectinload(Document.themes))))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..items import ExtractedDocument, FetchResult, Tags
 from ..text.dedup import canonicalize, hash_normalized, near_duplicate, normalize_text, simhash_normalized
+from .confidence import type_confidence_of
 from .models import Document, DocumentTheme, Place, TagOverride, utcnow
 from .repo import (
     apply_overrides,
@@ -209,6 +210,7 @@ def _insert_new(session: Session, doc_id: str, canonical: str, source: SourceRef
         "language": ex.language, "author": ex.author or "", "published": ex.published or None, "pages": ex.pages,
         "ocr": ex.ocr, "content_hash": thash, "simhash": shash, "meta": meta,
         "doctype": tags.doctype, "doctype_explanation": tags.doctype_explanation,
+        "type_confidence": type_confidence_of(tags.doctype, tags.doctype_explanation),
         "departments": list(tags.departments), "qpvs": list(tags.qpvs),
     })
     conn.execute(_INSERT_PLACE, {
@@ -288,6 +290,7 @@ def retag(session: Session, doc: Document, tags: Tags) -> None:
                                 explanation=t.explanation) for t in tags.themes]
     doc.doctype = tags.doctype
     doc.doctype_explanation = tags.doctype_explanation
+    doc.type_confidence = type_confidence_of(tags.doctype, tags.doctype_explanation)
     doc.departments = list(tags.departments)
     doc.qpvs = list(tags.qpvs)
     # A new dict, so that SQLAlchemy sees the JSON column change.

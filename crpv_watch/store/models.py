@@ -60,6 +60,8 @@ class Document(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)  # 63-bit, for near duplicates
     doctype: Mapped[str] = mapped_column(String(60), default="a_qualifier")  # until the tagger or an editor settles it
     doctype_explanation: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # 0–1, from the explanation (store/confidence.py): a column so that the review queue selects guesses in SQL.
+    type_confidence: Mapped[float | None] = mapped_column(Float, index=True)
     # active: searchable; removed: gone from the web (404/410 twice); hidden: hidden by an editor;
     # purged: its source asked to leave.
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
@@ -352,7 +354,9 @@ class Subscriber(Base):
 
 
 class Alert(Base):
-    """Saved search parameters (the ``SearchRequest`` ones), so any search page can become an alert."""
+    """Saved search parameters (the ``SearchRequest`` ones), so any search page can become an alert; or, with
+    ``dossier_id`` set (and no parameters), « recevoir les ajouts à ce dossier »: the documents editors add to a
+    dossier documentaire, with their notes."""
 
     __tablename__ = "alerts"
 
@@ -363,8 +367,11 @@ class Alert(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # confirmed
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     source: Mapped[str] = mapped_column(String(200), default="", server_default="")  # consent source
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
+    # Loaded with the alert: the pages and mails name the dossier after the session that read the alert is closed.
+    dossier: Mapped[Dossier | None] = relationship(lazy="selectin")
 
 
 class Digest(Base):

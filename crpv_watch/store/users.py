@@ -92,6 +92,16 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def other_active_admins(session: Session, user: User) -> int:
+    """Active admins besides ``user``: the last one may neither be demoted nor deactivated."""
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
+
+
 def count_users(session: Session) -> dict[str, int]:
     rows = session.execute(select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role))
     return {role: n for role, n in rows}

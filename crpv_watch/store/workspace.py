@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from .confidence import UNCERTAIN_TYPE, type_confidence_of
 from .examples import UNSETTLED_TYPE
 from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, TagOverride, utcnow
 from .repo import enqueue_index
@@ -186,7 +187,8 @@ def review_queue(session: Session, limit: int = 25, offset: int = 0) -> tuple[in
             .group_by(DocumentTheme.document_id).subquery())
     touched = select(TagOverride.document_id)
     cond = [Document.status == "active", Document.id.not_in(touched),
-            or_(best.c.best.is_(None), best.c.best < UNCERTAIN_SCORE, Document.doctype == UNSETTLED_TYPE)]
+            or_(best.c.best.is_(None), best.c.best < UNCERTAIN_SCORE, Document.doctype == UNSETTLED_TYPE,
+                Document.type_confidence < UNCERTAIN_TYPE)]
     base = select(Document).outerjoin(best, best.c.document_id == Document.id).where(*cond)
     candidates = session.scalars(base.order_by(Document.first_seen_at, Document.id)
                                  .options(selectinload(Document.themes))).all()
@@ -196,26 +198,17 @@ def review_queue(session: Session, limit: int = 25, offset: int = 0) -> tuple[in
     return len(pending), pending[offset:offset + limit]
 
 
-def _squash(score: float) -> float:
-    return score / (1.0 + score) if score > 0 else 0.0
-
-
 def type_confidence(doc: Document) -> float:
     """0 for « à qualifier »; the learned model's probability; else the rules' evidence score squashed to 0–1."""
-    if doc.doctype == UNSETTLED_TYPE:
-        return 0.0
-    for entry in doc.doctype_explanation or []:
-        if isinstance(entry, dict) and entry.get("field") == "model":
-            return float(entry.get("score") or 0.0)
-    for entry in doc.doctype_explanation or []:
-        if isinstance(entry, dict) and entry.get("field") == "score":
-            return _squash(float(entry.get("score") or 0.0))
-    return 0.5  # tagged before evidence was scored
+    if doc.type_confidence is not None:
+        return doc.type_confidence
+    return type_confidence_of(doc.doctype, doc.doctype_explanation)
 
 
 def tagging_confidence(doc: Document) -> float:
     """The weaker of the type's and the best theme's confidence (0–1)."""
-    theme = _squash(max((t.score for t in doc.themes), default=0.0))
+    best = max((t.score for t in doc.themes), default=0.0)
+    theme = best / (1.0 + best) if best > 0 else 0.0
     return min(type_confidence(doc), theme)
 
 
@@ -223,6 +216,8 @@ def uncertain_reason(doc: Document) -> str:
     reasons = []
     if doc.doctype == UNSETTLED_TYPE:
         reasons.append("type à qualifier")
+    elif type_confidence(doc) < UNCERTAIN_TYPE:
+        reasons.append(f"type incertain ({type_confidence(doc) * 100:.0f} %)")
     if not doc.themes:
         reasons.append("aucun thème")
     elif max(t.score for t in doc.themes) < UNCERTAIN_SCORE:

@@ -25,9 +25,35 @@ class Cue:
     name: str  # shown in explanations (French, as editors read it)
     pattern: re.Pattern
     weights: tuple[tuple[str, float], ...]  # (doctype, weight)
+    # The pattern's leading \b, checked by ``count`` instead of the engine: a pattern that starts with a choice
+    # of words lets the engine skip in C to the positions where one of their first letters stands, where the
+    # \b would have it try every position (the cues were a fifth of the tagging time).
+    word_start: bool = False
+
+    def count(self, folded: str, cap: int) -> int:
+        """Occurrences, up to ``cap``: what ``finditer`` of the written pattern finds."""
+        if not self.word_start:
+            return sum(1 for _ in zip(range(cap), self.pattern.finditer(folded), strict=False))
+        n, pos, search = 0, 0, self.pattern.search
+        while n < cap:
+            m = search(folded, pos)
+            if m is None:
+                break
+            start = m.start()
+            if start and _is_word(folded[start - 1]) == _is_word(folded[start]):
+                pos = start + 1  # no word boundary: the written pattern's \b refuses it, look further
+                continue
+            n, pos = n + 1, m.end()
+        return n
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # \w of a str pattern
 
 
 def _cue(name: str, pattern: str, **weights: float) -> Cue:
+    if pattern.startswith(r"\b("):
+        return Cue(name, re.compile(pattern[2:]), tuple(weights.items()), word_start=True)
     return Cue(name, re.compile(pattern), tuple(weights.items()))
 
 
@@ -153,7 +179,7 @@ def cue_counts(folded: str) -> dict[str, int]:
     """Cue name → occurrences (capped) in an already folded text."""
     out = {}
     for cue in CUES:
-        n = sum(1 for _ in zip(range(CUE_CAP), cue.pattern.finditer(folded), strict=False))
+        n = cue.count(folded, CUE_CAP)
         if n:
             out[cue.name] = n
     return out

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Hashable, Iterator
 from functools import lru_cache
+from itertools import chain
 
 from ..text.analysis import ELISION, FRENCH_STOP_WORDS, TOKEN_PATTERN, accent_map, analyze_terms
 
@@ -20,7 +21,10 @@ from ..text.analysis import ELISION, FRENCH_STOP_WORDS, TOKEN_PATTERN, accent_ma
 _HYPHENS = str.maketrans({"-": " ", "\u2010": " ", "\u2011": " "})
 
 # Capitalised tokens, with inner hyphens or slashes (ZFU-TE, H/F) and a trailing plus (REP+).
-_CAPITAL_TOKEN = re.compile(r"(?<![\w&])[A-Z][\w&]*(?:[-/][\w&]+)*\+?")
+# The capital comes first and the look-behind after it (two characters: the one before and the capital itself), so
+# that the regular expression engine scans for capitals in C instead of trying the look-behind at every position.
+_CAPITAL_TOKEN = re.compile(r"[A-Z](?<![\w&][A-Z])[\w&]*(?:[-/][\w&]+)*\+?")
+_PARTS = re.compile(r"[-/]")
 
 
 # Shortest acronym also matched in mixed case ("Caf"): two letters ("Qp") would be common words.
@@ -72,12 +76,8 @@ def doc_terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=32)
 def _text_terms(text: str) -> tuple[str, ...]:
-    out: list[str] = []
-    extend = out.extend
     text = text.replace("-", " ").replace("\u2010", " ").replace("\u2011", " ") if text else ""
-    for word in TOKEN_PATTERN.findall(text):
-        extend(_word_terms(word))
-    return tuple(out)
+    return tuple(chain.from_iterable(map(_word_terms, TOKEN_PATTERN.findall(text))))
 
 
 def phrase_variants(phrase: str) -> set[tuple[str, ...]]:
@@ -124,11 +124,9 @@ class PhraseIndex:
     def find(self, terms: list[str]) -> Iterator[tuple[int, int, Hashable]]:
         """(start, end, key) of every occurrence, by start then longest first."""
         by_first = self._by_first
-        for i, term in enumerate(terms):
-            bucket = by_first.get(term)
-            if not bucket:
-                continue
-            for phrase, key in bucket:
+        # Most terms start no phrase: a comprehension finds the few that do, faster than testing each in the loop.
+        for i in [i for i, term in enumerate(terms) if term in by_first]:
+            for phrase, key in by_first[terms[i]]:
                 n = len(phrase)
                 if n == 1 or tuple(terms[i:i + n]) == phrase:
                     yield i, i + n, key
@@ -175,6 +173,10 @@ class AcronymIndex:
                     yield from keys[upper]
                     continue
             # "QPV-2024", "ANRU/NPNRU", "REP+" unknown but "REP" known: look at the parts.
-            for part in re.split(r"[-/]", token.rstrip("+")):
-                if part in keys:
-                    yield from keys[part]
+            bare = token.rstrip("+")
+            if "-" in bare or "/" in bare:
+                for part in _PARTS.split(bare):
+                    if part in keys:
+                        yield from keys[part]
+            elif bare != token and bare in keys:
+                yield from keys[bare]

@@ -43,11 +43,21 @@ class Tagger:
     pillar_threshold = 4.0  # a pillar from its own, broad keywords ("habitat", "emploi") needs more
     relative_threshold = 0.35  # … and at least this share of the best theme's score
     max_themes = 4
+    # The contrat de ville and its geography are the frame of nearly every text of the network: named in passing
+    # by a text about sport or discriminations, they are its context, not its subject. Such a theme is kept
+    # beside a better one only when it nearly equals it (real dev: the texts filed under it lead with it, or
+    # within 0.75 of the leader; the texts that only mention it stay below 0.7).
+    context_themes = {"gouvernance_contrat_de_ville": 0.7}
+    # A theme named by this many different words is a subject of the text even beside a dominant one whose title
+    # names it ("Lancement du programme Entrepreneuriat Quartiers 2030" also speaks of emploi, France Travail,
+    # demandeurs d'emploi, cités de l'emploi): the relative threshold alone cut it.
+    distinct_signals = 3
     default_theme_prior = 1.0  # added to a source's default theme, only when the text already supports it…
     prior_min_support = 0.45  # … by at least this much (a passing mention in a long report does not)
     # A theme seen only through acronyms counts this share: capitalised words are acronyms of the field in one
     # text and of a laboratory or a car model in another; with a keyword beside them they count in full.
     acronym_only_factor = 0.6
+    ambiguous_alone_count = 3  # occurrences from which an ambiguous word counts without another signal
     # Beyond this, more text adds time but hardly changes which themes dominate (≈ 100 pages).
     max_body_chars = 300_000
 
@@ -96,8 +106,9 @@ class Tagger:
 
     def _score(self, hits: dict[tuple[Signal, str], int], body_terms: int) -> tuple[float, list[dict]]:
         # An ambiguous word (école, CAF, climat, the audience « jeunes »…) only counts when the owner has another,
-        # unambiguous signal; so do weak ones: naming the QPV or the ANCT does not make a governance text.
-        if not any(not s.ambiguous and not s.weak for s, _ in hits):
+        # unambiguous signal, or when the body comes back to it again and again; weak ones need another signal
+        # always: naming the QPV or the ANCT does not make a governance text.
+        if not any(not s.ambiguous and not s.weak for s, _ in hits) and not self._repeated(hits):
             return 0.0, []
         body_divisor = 1.0 + math.log2(1.0 + body_terms / self.body_length_unit)
         score = 0.0
@@ -114,6 +125,16 @@ class Tagger:
             score *= self.acronym_only_factor
         explanation.sort(key=lambda e: (FIELDS.index(e["field"]), -e["count"], e["signal"]))
         return score, explanation
+
+    def _repeated(self, hits: dict[tuple[Signal, str], int]) -> bool:
+        """An ambiguous word the body comes back to again and again is its subject, not a passing mention: "les
+        jeunes" three times in a page of young people's words makes it a text about jeunesse (real dev: 6 of the 7
+        texts saying it three times or more are filed under jeunesse)."""
+        totals: dict[Signal, int] = defaultdict(int)
+        for (signal, field), n in hits.items():
+            if signal.ambiguous and not signal.weak and field == "body":
+                totals[signal] += n
+        return any(n >= self.ambiguous_alone_count for n in totals.values())
 
     def score_themes(self, doc: ExtractedDocument, default_themes=()) -> tuple[list[ThemeDecision], dict]:
         """All themes with a positive score (best first), and the pillar scores from pillar keywords."""
@@ -137,8 +158,17 @@ class Tagger:
     def select(self, decisions: list[ThemeDecision]) -> list[ThemeDecision]:
         if not decisions:
             return []
-        floor = max(self.threshold, self.relative_threshold * decisions[0].score)
-        return [d for d in decisions if d.score >= floor][: self.max_themes]
+        best = decisions[0].score
+        floor = max(self.threshold, self.relative_threshold * best)
+
+        def kept(i: int, d: ThemeDecision) -> bool:
+            if d.score < self.threshold:
+                return False
+            if d.score < floor and _distinct_signals(d) < self.distinct_signals:
+                return False
+            return i == 0 or d.score >= self.context_themes.get(d.theme_id, 0.0) * best
+
+        return [d for i, d in enumerate(decisions) if kept(i, d)][: self.max_themes]
 
     def pillars_for(self, themes: list[ThemeDecision], pillar_scores: dict[str, float]) -> list[str]:
         pillars = []
@@ -178,6 +208,10 @@ class Tagger:
 
     def describe(self) -> str:
         return "règles seules"
+
+
+def _distinct_signals(decision: ThemeDecision) -> int:
+    return len({e["signal"] for e in decision.explanation if e["field"] != "source"})
 
 
 @dataclass

@@ -30,6 +30,8 @@ DEFAULT_QPV = DATA_DIR / "qpv_2024.csv"
 FIELD_WEIGHTS = {"title": 3.0, "summary": 2.0, "body": 1.0}
 
 _WORD = re.compile(r"[^\W_]+")
+_SPLIT = re.compile(r"([^\W_]+)")  # words kept, with the separators between them
+_fold_plain = fold.__wrapped__  # uncached: a joined page would only evict the small cache's useful entries
 _QPV_CODE = re.compile(r"\bQN[0-9][0-9AB][0-9]{3,4}[A-Z]\b")
 _BRACKET_CODE = re.compile(r"\(\s*(2[AB]|9[78][0-9]|[0-9]{2})\s*\)")
 _SENTENCE_END = re.compile(r"[.!?:;\n•–—]\s*$")
@@ -77,45 +79,42 @@ class Territory:
     explanation: list[dict] = field(default_factory=list)  # [{"kind", "value", "label", "signals": [...]}]
 
 
-class _Token:
-    """One word of a text: a plain slotted class, since a page has thousands (the tagging budget is 5 ms)."""
-
-    __slots__ = ("folded", "capital", "start", "end")
-
-    def __init__(self, folded: str, capital: bool, start: int, end: int):
-        self.folded, self.capital, self.start, self.end = folded, capital, start, end
-
-
-@lru_cache(maxsize=100_000)
-def _fold_word(word: str) -> str:
-    return fold(word)
-
-
 class _Tokens:
-    """The words of a text, made into ``_Token`` objects only where a name may start: a page has thousands of
-    words and the tagging budget is 5 ms; ``folded`` (every word folded) is all the scan needs."""
+    """The words of a text and the separators between them, from one ``re.split`` (C): ``pieces`` alternates
+    separator, word, separator…, so word k is ``pieces[2k + 1]`` and the text before it ``pieces[2k]``. Nothing
+    is built per word in Python but the folded forms and the positions where a name may start: a page has
+    thousands of words and the tagging budget is 5 ms."""
+
+    __slots__ = ("pieces", "words", "folded", "starts")
 
     def __init__(self, text: str):
-        self._matches = list(_WORD.finditer(text))
-        self.upper = [m.group()[0].isupper() for m in self._matches]
-        fold_word = _fold_word
-        self.folded = [fold_word(w) for w in _WORD.findall(text)]
-        self._made: dict[int, _Token] = {}
+        self.pieces = _SPLIT.split(text)
+        self.words = words = self.pieces[1::2]
+        # One fold of the joined words instead of one per word: folding keeps a word a word (no spaces appear).
+        folded = _fold_plain(" ".join(words)).split(" ") if words else []
+        self.folded = folded if len(folded) == len(words) else [fold(w) for w in words]
+        # A name starts with a capital, or with an article before one ("la Grande Borne").
+        capitals = [i for i, w in enumerate(words) if w[0].isupper()]
+        articles = [i - 1 for i in capitals if i and self.folded[i - 1] in ARTICLES]
+        self.starts = sorted(set(capitals).union(articles)) if articles else capitals
 
     def __len__(self) -> int:
-        return len(self._matches)
+        return len(self.words)
 
-    def _one(self, i: int) -> _Token:
-        token = self._made.get(i)
-        if token is None:
-            m = self._matches[i]
-            token = self._made[i] = _Token(self.folded[i], self.upper[i], m.start(), m.end())
-        return token
+    def capital(self, i: int) -> bool:
+        return self.words[i][0].isupper()
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self._one(i) for i in range(*index.indices(len(self._matches)))]
-        return self._one(index if index >= 0 else len(self._matches) + index)
+    def separator(self, i: int) -> str:
+        """The text between word i - 1 and word i (before the first word when i = 0, after the last when i = len)."""
+        return self.pieces[2 * i]
+
+    def surface(self, i: int, j: int) -> str:
+        """Words i to j - 1 as written, with what separates them."""
+        return "".join(self.pieces[2 * i + 1:2 * j])
+
+    def preceded_by(self, i: int, words: frozenset | tuple) -> bool:
+        """One of ``words`` among the three words before word i ("quartier de la Grande Borne")."""
+        return any(w in words for w in self.folded[max(0, i - 3):i])
 
 
 def _tokens(text: str) -> _Tokens:
@@ -142,31 +141,29 @@ class _NameIndex:
         values.append(value)  # four QPV are called "Bellevue": one key, every value
         self._by_first[key[0]] = dict(sorted(by_length.items(), reverse=True))
 
-    def find(self, text: str, tokens: _Tokens):
+    def find(self, tokens: _Tokens):
         """(start token, end token, values) of every capitalised, whole-compound occurrence, longest first."""
         resume = 0  # "La Grande Borne" is one occurrence, not also "Grande Borne"
-        folded, upper, last = tokens.folded, tokens.upper, len(tokens) - 1
+        folded, count = tokens.folded, len(tokens)
         by_first = self._by_first
-        # A name starts with a capital, or with an article before one ("la Grande Borne"): only there is it
-        # worth looking (the lead-word check below is the rule; this only skips positions it would refuse).
-        for i in [i for i, first in enumerate(folded) if first in by_first
-                  and (upper[i] or (first in ARTICLES and i < last and upper[i + 1]))]:
+        for i in tokens.starts:
             if i < resume:
                 continue
-            tok = tokens[i]
-            for n, keys in by_first[folded[i]].items() if folded[i] in by_first else ():
+            lengths = by_first.get(folded[i])
+            if not lengths:
+                continue
+            for n, keys in lengths.items():
                 values = keys.get(tuple(folded[i:i + n]))
                 if values is None:
                     continue
                 # The first significant word must be a capitalised proper noun ("des Minguettes", "Bobigny").
-                lead = next((t for t in tokens[i:i + n] if t.folded not in ARTICLES), tok)
-                if not lead.capital:
+                lead = next((k for k in range(i, i + n) if folded[k] not in ARTICLES), i)
+                if not tokens.capital(lead):
                     continue
-                span = tokens[i:i + n]
-                if any(not _INNER_SEPARATOR.match(text[a.end:b.start]) for a, b in zip(span, span[1:], strict=False)):
+                if any(not _INNER_SEPARATOR.match(tokens.separator(k)) for k in range(i + 1, i + n)):
                     continue
-                before = text[tokens[i - 1].end:tok.start] if i else ""
-                after = text[tokens[i + n - 1].end:tokens[i + n].start] if i + n < len(tokens) else ""
+                before = tokens.separator(i) if i else ""
+                after = tokens.separator(i + n) if i + n < count else ""
                 # "Auvergne-Rhône-Alpes" does not name the Rhône; " - " between QPV names is a list separator.
                 if (before.endswith("-") and not before.endswith(" - ")) or \
                         (after.startswith("-") and not after.startswith(" - ")):
@@ -233,13 +230,13 @@ class TerritoryFinder:
             if not text or not text.strip():
                 continue
             tokens = _tokens(text)
-            for m in _QPV_CODE.finditer(text):
+            for m in _QPV_CODE.finditer(text) if "QN" in text else ():  # the test spares a regex scan of the page
                 if m.group() in self.qpvs:
                     note("qpv", m.group(), m.group(), fld)
-            for i, j, values in self._departments.find(text, tokens):
+            for i, j, values in self._departments.find(tokens):
                 code, name = values[0]
-                if name in AMBIGUOUS_DEPARTMENTS and not (self._cued(tokens, i) or self._bracket(text, tokens[j - 1],
-                                                                                                 code)):
+                if name in AMBIGUOUS_DEPARTMENTS and not (tokens.preceded_by(i, DEPARTMENT_CUES)
+                                                          or self._bracket(tokens, j, code)):
                     continue
                 note("department", code, name, fld)
             for m in _BRACKET_CODE.finditer(text):
@@ -248,18 +245,18 @@ class TerritoryFinder:
                 word = _WORD.findall(prefix[-60:])
                 if code in self.department_names and word and word[-1][0].isupper():
                     note("department", code, f"({code})", fld)
-            for i, j, values in self._communes.find(text, tokens):
+            for i, j, values in self._communes.find(tokens):
                 codes = values[0]
-                surface = text[tokens[i].start:tokens[j - 1].end]
+                surface = tokens.surface(i, j)
                 if surface in COMMON_WORD_COMMUNES and (not french or i == 0
-                                                        or _SENTENCE_END.search(text[:tokens[i].start])):
+                                                        or _SENTENCE_END.search(tokens.separator(i))):
                     continue
                 named_communes |= codes
                 if len(codes) == 1:  # "Saint-Denis" is in 93 and in La Réunion: no department from it alone
                     note("commune", next(iter(codes)), surface, fld)
-            for i, j, values in self._qpv_names.find(text, tokens):
-                surface = text[tokens[i].start:tokens[j - 1].end]
-                cued = any(t.folded in QPV_CUES for t in tokens[max(0, i - 3):i])
+            for i, j, values in self._qpv_names.find(tokens):
+                surface = tokens.surface(i, j)
+                cued = tokens.preceded_by(i, QPV_CUES)
                 qpv_candidates.append((fld, surface, {v[0] for v in values}, all(v[2] for v in values), cued))
         self._resolve_qpvs(qpv_candidates, named_communes, note)
         for (kind, value), _signals in list(evidence.items()):
@@ -271,12 +268,10 @@ class TerritoryFinder:
         return self._territory(evidence)
 
     @staticmethod
-    def _cued(tokens: _Tokens, i: int) -> bool:
-        return any(t.folded in DEPARTMENT_CUES for t in tokens[max(0, i - 3):i])
-
-    @staticmethod
-    def _bracket(text: str, last: _Token, code: str) -> bool:
-        m = _BRACKET_CODE.match(text, last.end) or _BRACKET_CODE.match(text, last.end + 1)
+    def _bracket(tokens: _Tokens, j: int, code: str) -> bool:
+        """The department's code in brackets right after its name (word j - 1): "Nord (59)"."""
+        after = "".join(tokens.pieces[2 * j:2 * j + 3])  # separator, next word (the code), separator
+        m = _BRACKET_CODE.match(after) or _BRACKET_CODE.match(after, 1)
         return bool(m and m.group(1) == code)
 
     def _resolve_qpvs(self, candidates, named_communes: set[str], note) -> None:

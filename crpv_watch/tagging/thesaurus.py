@@ -87,30 +87,30 @@ class Region:
 class VocabularyError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("invalid vocabulary:\n" + "\n".join(str(p) for p in problems))
+        super().__init__("vocabulaire invalide :\n" + "\n".join(str(p) for p in problems))
 
 
 def _entries(chk: Checker, data: Any, key: str) -> list[Any]:
     """The list of mappings under ``key`` of the top-level mapping; problems for anything else."""
     value = data.get(key)
     if value is None:
-        chk.add(key_line(data, key, 1), key, "required list is missing" if key not in data else "must not be empty")
+        chk.add(key_line(data, key, 1), key, "liste obligatoire absente" if key not in data else "ne doit pas être vide")
         return []
     if not isinstance(value, list):
-        chk.add(key_line(data, key), key, "expected a list")
+        chk.add(key_line(data, key), key, "attendu : une liste")
         return []
     out = []
     for i, item in enumerate(value):
         if isinstance(item, dict):
             out.append(item)
         else:
-            chk.add(key_line(value, i), key, f"item {i + 1}: expected a mapping")
+            chk.add(key_line(value, i), key, f"élément {i + 1} : attendu un ensemble de clés et valeurs")
     return out
 
 
 def _top(chk: Checker, data: Any, known: tuple[str, ...]) -> bool:
     if not isinstance(data, dict):
-        chk.add(1, "", "expected a mapping at the top level")
+        chk.add(1, "", "attendu : des clés et valeurs au premier niveau du fichier")
         return False
     chk.unknown_keys(data, known)
     return True
@@ -122,9 +122,9 @@ def _entry_id(chk: Checker, entry: Any, seen: dict[str, int], kind: str, pattern
         return None
     line = key_line(entry, "id")
     if not pattern.match(ident):
-        chk.add(line, "id", f"must match {pattern.pattern}", ident, kind)
+        chk.add(line, "id", f"doit respecter le format {pattern.pattern}", ident, kind)
     if ident in seen:
-        chk.add(line, "id", f"duplicate id (first defined on line {seen[ident]})", ident, kind)
+        chk.add(line, "id", f"identifiant en double (déjà défini ligne {seen[ident]})", ident, kind)
         return None
     seen[ident] = line
     return ident
@@ -137,16 +137,20 @@ def _signals(chk: Checker, entry: Any, ident: str, kind: str) -> dict[str, tuple
     line = node_line(entry)
     for kw in out["keywords"]:
         if not analyze_terms(kw):
-            chk.add(key_line(entry, "keywords", line), "keywords", f"'{kw}' has only stop words", ident, kind)
+            chk.add(key_line(entry, "keywords", line), "keywords", f"« {kw} » ne contient que des mots vides", ident, kind)
     for ac in out["acronyms"]:
         if ac.lower() == ac or " " in ac.strip():
             chk.add(key_line(entry, "acronyms", line), "acronyms",
-                    f"'{ac}' is not an acronym (matched case-sensitively: needs capitals, no spaces)", ident, kind)
+                    f"« {ac} » n'est pas un sigle (comparé en respectant la casse : majuscules, sans espace)", ident, kind)
+    for ac in set(out["acronyms"]) & set(out["keywords"]):
+        # Both lists match it: a text naming it once would count two signals.
+        chk.add(key_line(entry, "keywords", line), "keywords", f"« {ac} » est déjà un sigle : ne le gardez que là",
+                ident, kind)
     own = set(out["keywords"]) | set(out["acronyms"])
     for key in ("ambiguous", "weak"):
         for word in out[key]:
             if word not in own:
-                chk.add(key_line(entry, key, line), key, f"'{word}' is not among the keywords or acronyms",
+                chk.add(key_line(entry, key, line), key, f"« {word} » ne figure ni dans les mots-clés ni dans les sigles",
                         ident, kind)
     return out
 
@@ -172,16 +176,16 @@ def _parse_themes(chk: Checker, data: Any) -> tuple[dict[str, Pillar], dict[str,
         label = chk.string(entry, "label", ident, required=True, owner_kind="theme") or ident
         kind = chk.string(entry, "kind", ident, required=True, owner_kind="theme") or ""
         if kind and kind not in THEME_KINDS:
-            chk.add(key_line(entry, "kind"), "kind", f"must be one of {', '.join(THEME_KINDS)}"
+            chk.add(key_line(entry, "kind"), "kind", f"doit valoir {' ou '.join(THEME_KINDS)}"
                     + suggest(kind, THEME_KINDS), ident, "theme")
         parent = chk.string(entry, "parent", ident, owner_kind="theme")
         if parent is not None and parent not in pillars:
-            chk.add(key_line(entry, "parent"), "parent", f"unknown pillar '{parent}'" + suggest(parent, pillars),
+            chk.add(key_line(entry, "parent"), "parent", f"pilier inconnu « {parent} »" + suggest(parent, pillars),
                     ident, "theme")
             parent = None
         signals = _signals(chk, entry, ident, "theme")
         if not signals["keywords"] and not signals["acronyms"]:
-            chk.add(node_line(entry), "keywords", "a theme needs keywords or acronyms", ident, "theme")
+            chk.add(node_line(entry), "keywords", "un thème a besoin de mots-clés ou de sigles", ident, "theme")
         themes[ident] = Theme(ident, label, parent, kind, **signals)
     _check_cross_references(chk, data, set(pillars) | set(themes))
     return pillars, themes
@@ -190,11 +194,11 @@ def _parse_themes(chk: Checker, data: Any) -> tuple[dict[str, Pillar], dict[str,
 def _check_cross_references(chk: Checker, data: Any, known: set[str]) -> None:
     def check(ids: Any, line: int, field: str) -> None:
         if not isinstance(ids, list):
-            chk.add(line, field, "expected a list of ids")
+            chk.add(line, field, "attendu : une liste d'identifiants")
             return
         for i, ident in enumerate(ids):
             if ident not in known:
-                chk.add(key_line(ids, i, line), field, f"unknown theme or pillar '{ident}'" + suggest(ident, known))
+                chk.add(key_line(ids, i, line), field, f"thème ou pilier inconnu « {ident} »" + suggest(ident, known))
 
     categories = data.get("anct_crpv_activity_categories")
     if isinstance(categories, dict):
@@ -230,18 +234,18 @@ def _parse_doctypes(chk: Checker, data: Any) -> tuple[dict[str, DocType], list[s
     precedence = chk.string_list(data, "precedence", owner_kind="doctype") or []
     line = key_line(data, "precedence", 1)
     if "precedence" not in data:
-        chk.add(1, "precedence", "required list is missing")
+        chk.add(1, "precedence", "liste obligatoire absente")
     for ident in precedence:
         if ident not in raw:
-            chk.add(line, "precedence", f"unknown doctype '{ident}'" + suggest(ident, raw))
+            chk.add(line, "precedence", f"type de document inconnu « {ident} »" + suggest(ident, raw))
     if len(set(precedence)) != len(precedence):
-        chk.add(line, "precedence", "an id is listed twice")
+        chk.add(line, "precedence", "un identifiant y figure deux fois")
     for ident in raw:
         if ident not in precedence:
-            chk.add(seen[ident], "precedence", "doctype missing from the precedence list", ident, "doctype")
+            chk.add(seen[ident], "precedence", "type de document absent de la liste precedence", ident, "doctype")
     for required in (FALLBACK_DOCTYPE, UNQUALIFIED_DOCTYPE):
         if raw and required not in raw:
-            chk.add(key_line(data, "doctypes", 1), "doctypes", f"the type '{required}' is missing")
+            chk.add(key_line(data, "doctypes", 1), "doctypes", f"le type « {required} » est absent")
     order = [i for i in dict.fromkeys(precedence) if i in raw]
     for ident, fields in raw.items():
         rank = order.index(ident) if ident in order else len(order)
@@ -264,7 +268,7 @@ def _parse_regions(chk: Checker, data: Any) -> tuple[dict[str, Region], dict[str
                 continue
             if code in seen:
                 chk.add(key_line(entry, "insee_code"), "insee_code",
-                        f"duplicate code (first defined on line {seen[code]})", code, "region")
+                        f"code en double (déjà défini ligne {seen[code]})", code, "region")
                 continue
             seen[code] = key_line(entry, "insee_code")
             chk.unknown_keys(entry, REGION_KEYS, code, "region")
@@ -275,7 +279,7 @@ def _parse_regions(chk: Checker, data: Any) -> tuple[dict[str, Region], dict[str
                     departments.append((str(dep["code"]), str(dep["name"])))
                 else:
                     chk.add(key_line(entry["departments"], i), "departments",
-                            "expected {code: '93', name: …} with quoted strings", code, "region")
+                            "attendu : {code: '93', name: …} avec des textes entre guillemets", code, "region")
             centres = tuple(str(c["id"]) for c in entry.get("crpv") or [] if isinstance(c, dict) and "id" in c)
             region = Region(code, name, str(entry.get("iso_3166_2") or ""), str(entry.get("zone") or ""),
                             tuple(departments), tuple(chk.string_list(entry, "aliases", code, "region") or ()),

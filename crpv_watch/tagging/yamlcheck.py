@@ -17,23 +17,29 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+# "de la source « x »": the owner of a field, in French, by the kind of entry it belongs to.
+OWNER_KINDS = {"source": "de la source", "theme": "du thème", "pillar": "du pilier",
+               "doctype": "du type de document", "region": "de la région"}
+
 
 @dataclass(frozen=True)
 class Problem:
     file: str
     line: int  # 1-based; 0 when unknown
     field: str  # "" for file-level problems (syntax, top level)
-    message: str
-    owner: str = ""  # id of the entry the field belongs to ("" at top level)
+    message: str  # in French: editors read it on the sources page, in the form and in the CLI
+    owner: str = ""  # id of the entry the field belongs to ("" at top level; "#3" for an entry without id)
     owner_kind: str = "source"  # "source", "theme", "pillar", "doctype", "region"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
+        where = f"{self.file}, ligne {self.line}" if self.line else self.file
         if self.field and self.owner:
-            return f"{where}: field '{self.field}' of {self.owner_kind} '{self.owner}': {self.message}"
+            kind = OWNER_KINDS.get(self.owner_kind, f"de l'entrée {self.owner_kind}")
+            owner = f"n° {self.owner[1:]}" if self.owner.startswith("#") else f"« {self.owner} »"
+            return f"{where} : champ « {self.field} » {kind} {owner} : {self.message}"
         if self.field:
-            return f"{where}: field '{self.field}': {self.message}"
-        return f"{where}: {self.message}"
+            return f"{where} : champ « {self.field} » : {self.message}"
+        return f"{where} : {self.message}"
 
 
 def load_roundtrip(path: str | Path) -> tuple[Any, list[Problem]]:
@@ -41,15 +47,63 @@ def load_roundtrip(path: str | Path) -> tuple[Any, list[Problem]]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(str(path), 0, "", f"cannot read file: {exc}")]
+    except UnicodeDecodeError as exc:
+        return None, [Problem(str(path), 0, "", f"fichier illisible : il n'est pas encodé en UTF-8 (octet invalide "
+                                                f"à la position {exc.start})")]
+    except OSError as exc:
+        return None, [Problem(str(path), 0, "", f"fichier illisible : {os_reason(exc)}")]
     try:
         return YAML(typ="rt").load(text), []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
         detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        return None, [Problem(str(path), line, "", f"invalid YAML: {detail}")]
+        return None, [Problem(str(path), line, "", f"YAML invalide : {yaml_cause(detail)}" + technical(detail))]
+
+
+def technical(detail: str) -> str:
+    """The library's own (English) words after a French message, marked so that pages can set them apart in a
+    smaller line (``detail`` filter) and the wording test can tell them from the French text."""
+    return f" (détail technique : {detail})" if detail else ""
+
+
+def split_technical(message: str) -> tuple[str, str]:
+    """``(French message, technical detail)`` of a message built with :func:`technical` (detail "" if none)."""
+    head, marker, tail = str(message).rpartition(" (détail technique : ")
+    if not marker or not tail.endswith(")"):
+        return str(message), ""
+    return head, tail[:-1]
+
+
+_OS_REASONS = ((PermissionError, "accès refusé (droits du fichier)"), (FileNotFoundError, "fichier introuvable"),
+               (IsADirectoryError, "c'est un dossier, pas un fichier"))
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read, in French (the system's own words are English)."""
+    known = next((reason for kind, reason in _OS_REASONS if isinstance(exc, kind)), None)
+    return known or "erreur du système" + technical(exc.strerror or str(exc))
+
+
+# ruamel.yaml's messages, by kind of mistake: what an editor should change, in French; the parser's own words
+# follow as the technical detail.
+_YAML_CAUSES = (
+    ("duplicate key", "clé en double dans une même entrée"),
+    ("mapping values are not allowed", "« : » inattendu (une valeur qui contient « : » doit être entre guillemets)"),
+    ("cannot start any token", "caractère interdit en début de valeur (une tabulation ? indentez avec des espaces)"),
+    ("could not find expected ':'", "« : » manquant après une clé"),
+    ("quoted scalar", "guillemets non fermés"),
+    ("expected ',' or ']'", "crochet « ] » non fermé ou virgule manquante dans une liste"),
+    ("expected ',' or '}'", "accolade « } » non fermée ou virgule manquante"),
+    ("undefined alias", "alias « * » inconnu (mettez la valeur entre guillemets)"),
+    ("expected <block end>", "indentation incohérente"),
+    ("expected <document start>", "indentation incohérente ou contenu inattendu"),
+)
+
+
+def yaml_cause(detail: str) -> str:
+    low = detail.lower()
+    return next((cause for key, cause in _YAML_CAUSES if key.lower() in low), "syntaxe incorrecte")
 
 
 def key_line(node: Any, key: Any, default: int = 0) -> int:
@@ -70,27 +124,32 @@ def node_line(node: Any, default: int = 0) -> int:
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' when a close choice exists, else ''."""
+    """' (vouliez-vous dire « x » ?)' when a close choice exists, else ''."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
 
 
 def type_name(value: Any) -> str:
+    """What a YAML value is, in French, for « attendu : …, trouvé : … »."""
     if value is None:
-        return "null"
+        return "une valeur vide"
     if isinstance(value, bool):
-        return "a boolean"
+        return "un booléen (true/false)"
     if isinstance(value, int):
-        return "an integer"
+        return "un nombre entier"
     if isinstance(value, float):
-        return "a number"
+        return "un nombre"
     if isinstance(value, str):
-        return "a string"
+        return "du texte"
     if isinstance(value, list):
-        return "a list"
+        return "une liste"
     if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+        return "un ensemble de clés et valeurs"
+    return f"une valeur de type {type(value).__name__}"
+
+
+def mistyped(expected: str, value: Any) -> str:
+    return f"attendu : {expected} ; trouvé : {type_name(value)}"
 
 
 class Checker:
@@ -112,7 +171,7 @@ class Checker:
         known = list(known)
         for key in entry:
             if key not in known:
-                self.add(key_line(entry, key), str(key), "unknown key" + suggest(str(key), known), owner, owner_kind)
+                self.add(key_line(entry, key), str(key), "clé inconnue" + suggest(str(key), known), owner, owner_kind)
 
     def string_list(self, entry: CommentedMap, key: str, owner: str = "", owner_kind: str | None = None,
                     allow_scalar: bool = False) -> list[str] | None:
@@ -124,16 +183,17 @@ class Checker:
         if allow_scalar and isinstance(value, str):
             return [str(value)]
         if not isinstance(value, list):
-            expected = "a string or a list of strings" if allow_scalar else "a list of strings"
-            hint = f" (quote it: \"{value}\")" if isinstance(value, int | float) and not isinstance(value, bool) else ""
-            self.add(line, key, f"expected {expected}, got {type_name(value)}{hint}", owner, owner_kind)
+            expected = "un texte ou une liste de textes" if allow_scalar else "une liste de textes"
+            hint = (f" (mettez-le entre guillemets : \"{value}\")" if isinstance(value, int | float)
+                    and not isinstance(value, bool) else "")
+            self.add(line, key, mistyped(expected, value) + hint, owner, owner_kind)
             return None
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.add(key_line(value, i, line), key, f"item {i + 1}: expected a string, got {type_name(item)}"
-                         + (" (quote it)" if isinstance(item, int | float) and not isinstance(item, bool) else ""),
-                         owner, owner_kind)
+                self.add(key_line(value, i, line), key, f"élément {i + 1} : " + mistyped("du texte", item)
+                         + (" (mettez-le entre guillemets)" if isinstance(item, int | float)
+                            and not isinstance(item, bool) else ""), owner, owner_kind)
                 continue
             out.append(str(item))
         return out
@@ -144,13 +204,13 @@ class Checker:
         line = key_line(entry, key, node_line(entry))
         if value is None:
             if required:
-                self.add(line, key, "required key is missing" if key not in entry else "must not be empty",
+                self.add(line, key, "clé obligatoire absente" if key not in entry else "ne doit pas être vide",
                          owner, owner_kind)
             return None
         if not isinstance(value, str):
-            self.add(line, key, f"expected a string, got {type_name(value)}", owner, owner_kind)
+            self.add(line, key, mistyped("du texte", value), owner, owner_kind)
             return None
         if required and not value.strip():
-            self.add(line, key, "must not be empty", owner, owner_kind)
+            self.add(line, key, "ne doit pas être vide", owner, owner_kind)
             return None
         return str(value)

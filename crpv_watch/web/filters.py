@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from ..search.known_values import FACET_NAMES_FR
+from ..crawl.error_causes import Explained, explain
+from ..search.known_values import NOT_KNOWN_FR
 from ..search.types import FACET_NAMES, LANGUAGES
 from ..services import Services
+from ..tagging.yamlcheck import split_technical
 from ..text import wording
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -119,9 +121,19 @@ def nbsp_slash(text: str) -> str:
     return str(text).replace(" / ", "\u00a0/ ")
 
 
+def explain_error(error: str | None, status: int | None = None) -> Explained:
+    """A recorded crawl error as its French cause and its technical detail (``crawl/error_causes.py``)."""
+    return explain(error, status)
+
+
+def split_detail(message: str) -> Explained:
+    """A validation message as its French part and the library's own words (`` (détail technique : …)``)."""
+    return Explained(*split_technical(message))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date_fr=date_fr, iso_date=iso_date, number_fr=number_fr, label=label,
                                  documents_count=documents_count, fr=wording.word, period_fr=wording.period,
-                                 nbsp_slash=nbsp_slash)
+                                 nbsp_slash=nbsp_slash, explain_error=explain_error, split_detail=split_detail)
     app.jinja_env.globals.update(value_fr=wording.value_fr)
-    app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_kinds=FACET_NAMES_FR)
+    app.jinja_env.globals.update(facet_names=FACET_NAMES, facet_not_known=NOT_KNOWN_FR)

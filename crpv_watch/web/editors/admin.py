@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ...store import audit, users
@@ -26,7 +27,7 @@ class UserForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Saisissez une adresse e-mail."),
                                                      Email("Adresse e-mail invalide.", check_deliverability=False),
                                                      Length(max=320)], render_kw={"autocomplete": "off"})
-    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()), default="editor")
+    role = SelectField("Rôle", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], default="editor")
     password = PasswordField("Mot de passe initial",
                              validators=[DataRequired("Saisissez un mot de passe."),
                                          Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
@@ -37,7 +38,7 @@ class UserForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Rôle", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     active = BooleanField("Compte actif")
     password = PasswordField("Nouveau mot de passe (réinitialisation)",
                              validators=[Optional(), Length(min=users.MIN_PASSWORD_LENGTH, max=1000,
@@ -72,18 +73,9 @@ def accounts():
     elif request.method == "POST":
         status = 400
     with services().db.session() as db:
-        from sqlalchemy import select
-
-        accounts_list = list(db.scalars(select(User).order_by(User.email)))
+        accounts_list = users.all_users(db)
     return render_template("admin/accounts.html", form=form, accounts=accounts_list, role_labels=ROLE_LABELS), \
         status
-
-
-def _other_active_admins(db, user: User) -> int:
-    from sqlalchemy import func, select
-
-    return db.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True),
-                                                                   User.id != user.id)) or 0
 
 
 @bp.route("/comptes/<int:user_id>", methods=["GET", "POST"])
@@ -100,7 +92,7 @@ def edit_account(user_id: int):
             user = users.get_user(db, user_id)
             before = _user_state(user)
             demoting = user.role == "admin" and (form.role.data != "admin" or not form.active.data)
-            if demoting and _other_active_admins(db, user) == 0:
+            if demoting and users.other_active_admins(db, user) == 0:
                 form.role.errors.append("Il doit rester au moins un compte administrateur actif.")
             else:
                 users.set_role(user, form.role.data)

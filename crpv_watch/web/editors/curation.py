@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...store import repo
@@ -35,8 +36,9 @@ class TagsForm(FlaskForm):
 def form_for(doc: Document | None = None) -> TagsForm:
     vocabulary = services().vocabulary
     form = TagsForm(formdata=None) if doc is not None else TagsForm()
-    form.themes.choices = [(t.id, t.label) for t in vocabulary.themes.values()]
-    form.doctype.choices = [(d.id, d.label) for d in sorted(vocabulary.doctypes.values(), key=lambda d: d.label)]
+    form.themes.choices = [SelectChoice(t.id, t.label) for t in vocabulary.themes.values()]
+    form.doctype.choices = [SelectChoice(d.id, d.label)
+                            for d in sorted(vocabulary.doctypes.values(), key=lambda d: d.label)]
     if doc is not None:
         form.themes.data = [t.theme_id for t in doc.themes]
         form.doctype.data = doc.doctype

@@ -1,9 +1,12 @@
 """Editors compose « dossiers documentaires »: create, annotate, reorder, publish (every form CSRF-protected).
 
-Documents are added from their page (the « Ajouter à un dossier » form shown to editors) or by their id here.
+Documents are added from their page or from a results page (the « Ajouter à un dossier » forms shown to editors
+only), or by their id or address here. The forms of the public pages come back to the page they were sent from.
 """
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -43,7 +46,8 @@ def index():
         with services().db.session() as db:
             dossier = store.create(db, form.title.data.strip(), (form.intro.data or "").strip(), user_email())
             dossier_id = dossier.id
-        flash("Dossier créé. Ajoutez-y des documents depuis leur page (« Ajouter à un dossier »).")
+        flash("Dossier créé. Ajoutez-y des documents depuis les résultats d'une recherche ou la page d'un document "
+              "(« Ajouter à un dossier »).")
         return redirect(url_for(".edit", dossier_id=dossier_id))
     with services().db.session() as db:
         dossiers = store.all_dossiers(db)
@@ -82,10 +86,13 @@ def change(dossier_id: int):
             abort(400)
         if action == "add":
             doc_id = (request.form.get("document") or "").strip().rsplit("/", 1)[-1]
-            if not store.add_document(db, dossier, doc_id, note):
+            outcome = store.add_document(db, dossier, doc_id, note)
+            if outcome is None:
                 flash("Document introuvable : collez son identifiant ou l'adresse de sa page.", "error")
                 return redirect(url_for(".edit", dossier_id=dossier_id))
-            message = f"Document ajouté au dossier « {dossier.title} »."
+            message = (f"Document ajouté au dossier « {dossier.title} »." if outcome == "added" else
+                       f"Ce document est déjà dans le dossier « {dossier.title} »"
+                       + (" : sa note est mise à jour." if note else "."))
         elif action == "note":
             store.set_note(dossier, item_id, note)
             message = "Note enregistrée."
@@ -97,17 +104,36 @@ def change(dossier_id: int):
             message = "Document retiré du dossier."
         else:
             abort(400)
-    flash(message)
-    back = request.form.get("back") or ""
-    if back.startswith("/documents/"):
+    flash(message, "success")
+    back = page_to_return_to(request.form.get("back") or "")
+    if back:
         return redirect(back)
     return redirect(url_for(".edit", dossier_id=dossier_id))
+
+
+_SEARCH_BACK = re.compile(r"/(\?[^\s\\#]{0,2000})?")
+_DOCUMENT_BACK = re.compile(r"/documents/[0-9A-Za-z_-]{1,64}")
+_RESULT_ANCHOR = re.compile(r"#r-[0-9A-Za-z_-]{1,64}")
+
+
+def page_to_return_to(back: str) -> str | None:
+    """The public page a form came from: a document page, or a results page with its query string (and the
+    anchor of the result, so the editor is back where they were in the list). Anything else (another site, a
+    scheme-relative ``//host``) is refused: the field must not make this an open redirect."""
+    path, anchor = (back.split("#", 1) + [""])[:2]
+    anchor = "#" + anchor if anchor else ""
+    if anchor and not _RESULT_ANCHOR.fullmatch(anchor):
+        return None
+    if _DOCUMENT_BACK.fullmatch(path) or _SEARCH_BACK.fullmatch(path):
+        return path + anchor
+    return None
 
 
 @bp.route("/ajouter", methods=["POST"])
 @login_required
 def add_from_document():
-    """The document page's form: the dossier is chosen in a list, so it comes as a field."""
+    """The forms of a document page and of each search result: the dossier is chosen in a list, so it comes as a
+    field."""
     try:
         dossier_id = int(request.form.get("dossier") or 0)
     except ValueError:
@@ -116,6 +142,12 @@ def add_from_document():
 
 
 def dossiers_for_document_page() -> list[tuple[int, str]]:
-    """(id, title) of every dossier, for the « Ajouter à un dossier » form of a document page."""
+    """(id, title) of every dossier, for the « Ajouter à un dossier » forms of a document or results page."""
     with services().db.session() as db:
         return [(d.id, d.title) for d in store.all_dossiers(db)]
+
+
+def dossiers_of_results(document_ids: list[str]) -> dict[str, list[str]]:
+    """document id → titles of the dossiers already holding it, shown to editors under each result."""
+    with services().db.session() as db:
+        return store.titles_by_document(db, document_ids)

@@ -28,6 +28,7 @@ from ...sources.write import (
 )
 from ...store import audit, workspace
 from ...store.models import utcnow
+from ...tagging.yamlcheck import os_reason
 from ...worker.scheduler import trigger_for
 from ..auth import login_required
 from ..filters import services
@@ -69,8 +70,11 @@ def index():
     try:
         sources = list(svc.sources)
         problem = None
-    except (SourcesError, OSError) as exc:
-        sources, problem = [], str(exc)
+    except SourcesError as exc:
+        sources, problem = [], _problem_list(exc)
+    except OSError as exc:
+        sources, problem = [], {"summary": "", "lines": [f"{exc.filename or svc.settings.sources_path} : "
+                                                         f"{os_reason(exc)}"]}
     with svc.db.session() as db:
         health = workspace.source_health(db, [s.id for s in sources], error_limit=3)
     rows = [{"source": s, "health": health[s.id], "next_run": next_run(s),
@@ -80,6 +84,12 @@ def index():
                              r["source"].name.lower()))
     return render_template("editors/sources.html", rows=rows, problem=problem,
                            failing=sum(1 for r in rows if r["failing"]), failing_after=FAILING_AFTER)
+
+
+def _problem_list(exc: SourcesError) -> dict:
+    count = len(exc.problems)
+    return {"summary": f"{count} problème{'s' if count > 1 else ''} dans {exc.path} :",
+            "lines": [str(p) for p in exc.problems]}
 
 
 def _source_or_404(source_id: str) -> Source:

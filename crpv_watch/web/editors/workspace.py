@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ...store import audit, models, repo, users, workspace
+from ...store import audit, repo, subscription_stats, users, workspace
 from ..auth import bind_session, login_required
 from ..filters import services
 
@@ -54,33 +54,16 @@ def _workspace_globals():
 
 
 def _subscribers_by_theme(db) -> dict[str, int] | None:
-    """Active alerts per theme they filter on (a subscriber with two alerts on one theme counts once)."""
-    alert = getattr(models, "Alert", None)
-    if alert is None:  # subscriptions are optional: the panel appears when their model exists
-        return None
     try:
-        from sqlalchemy import select
-
-        seen: dict[str, set[int]] = {}
-        for subscriber_id, params in db.execute(select(alert.subscriber_id, alert.params)
-                                                .where(alert.active.is_(True))):
-            themes = (params or {}).get("theme") or []
-            for theme in [themes] if isinstance(themes, str) else themes:
-                seen.setdefault(theme, set()).add(subscriber_id)
-        return {theme: len(ids) for theme, ids in seen.items()}
-    except Exception:
+        return subscription_stats.subscribers_by_theme(db)
+    except Exception:  # a panel of the dashboard, not a reason to lose the whole page
         current_app.logger.exception("subscribers per theme unavailable")
         return None
 
 
 def _last_digests(db) -> list | None:
-    digest = getattr(models, "Digest", None)
-    if digest is None:
-        return None
     try:
-        from sqlalchemy import select
-
-        return list(db.scalars(select(digest).where(digest.status == "sent").order_by(digest.id.desc()).limit(10)))
+        return subscription_stats.last_sent_digests(db)
     except Exception:
         current_app.logger.exception("digests unavailable")
         return None

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, abort, render_template, url_for
 
+from ... import urls
 from ...store import dossiers as store
 from ..filters import services
 from .feeds import ATOM, XML_LANG, _stamp, _sub, absolute
@@ -34,7 +35,8 @@ def index():
 @bp.route("/<slug>")
 def show(slug: str):
     dossier, items = published_or_404(slug)
-    return render_template("dossiers/show.html", dossier=dossier, items=items)
+    return render_template("dossiers/show.html", dossier=dossier, items=items,
+                           follow_url=urls.follow_dossier(dossier.slug))
 
 
 @bp.route("/<slug>.atom")

@@ -88,10 +88,24 @@ def index():
     unknown: list[UnknownValue] = []
     req, response = run_search(request.args, unknown=unknown)
     state = SearchState(req, response)
+    ids = [hit.id for hit in response.results]
     return render_template("search/index.html", req=req, response=response, state=state, facets=page_facets(),
-                           formats=result_formats([hit.id for hit in response.results]),
+                           formats=result_formats(ids),
                            facet_visible=FACET_VISIBLE, dom_id=dom_id, unknown=unknown,
-                           filterable=FILTERABLE_FACETS, filter_box_from=FILTER_BOX_FROM, past_last=response.total > 0 and req.page > response.pages)
+                           filterable=FILTERABLE_FACETS, filter_box_from=FILTER_BOX_FROM, past_last=response.total > 0 and req.page > response.pages,
+                           curation=results_curation(ids))
+
+
+def results_curation(ids: list[str]) -> dict | None:
+    """For a signed-in editor only: the dossiers to offer in each result's « Ajouter à un dossier » form, the
+    dossiers each result is already in, and the page to come back to. None for the public."""
+    if g.get("user") is None:
+        return None
+    from ..editors.dossiers import dossiers_for_document_page, dossiers_of_results
+
+    query = request.query_string.decode("utf-8", "replace")
+    return {"dossiers": dossiers_for_document_page(), "holding": dossiers_of_results(ids),
+            "back": url_for("search.index") + ("?" + query if query else "")}
 
 
 def result_formats(ids: list[str]) -> dict[str, str]:

@@ -11,18 +11,18 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
 
 from ... import urls
 from ...digest import subscriptions as subs
 from ...digest.tokens import TokenError, Tokens
-from ...search.types import FACET_NAMES, SearchRequest
+from ...search.types import SearchRequest
 from ...store import audit, ratelimit
-from ...store.models import Digest, Subscriber
+from ...store import dossiers as dossier_store
+from ...store import subscribers as subscriber_store
 from ..auth import csrf, login_required
 from ..errors import error_response
 from ..filters import services
+from .search import unknown_filters
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/abonnement")
 editors_bp = Blueprint("digests", __name__, url_prefix="/editeurs/digests")
@@ -74,12 +74,14 @@ def request_from_form(form) -> SearchRequest:
 
 
 def unknown_message(req: SearchRequest) -> str | None:
-    """A French refusal naming the facet values that match nothing known, or None when all are known."""
-    unknown = services().unknown_values(req)
+    """A French refusal naming the facet values that match nothing known, with the closest known ones, or None
+    when all are known. The search page's own check (``search.unknown_filters``): an alert accepts exactly the
+    values a search does."""
+    unknown = unknown_filters(req)
     if not unknown:
         return None
-    named = ", ".join(f"{FACET_NAMES[facet].lower()} « {value} »" for facet, value in unknown)
-    return (f"Cette recherche ne peut pas devenir une alerte : valeur inconnue ({named}). "
+    named = " ".join(u.message(services().label) for u in unknown)
+    return (f"Cette recherche ne peut pas devenir une alerte : valeur inconnue. {named} "
             "Retirez-la ou choisissez parmi les valeurs proposées par la recherche.")
 
 
@@ -87,15 +89,32 @@ def atom_url(req: SearchRequest) -> str:
     return urls.atom(req)
 
 
+def followed_dossier(slug: str):
+    """The published dossier at ``slug`` (« recevoir les ajouts à ce dossier »), or None."""
+    with services().db.session() as db:
+        return dossier_store.published_by_slug(db, slug)
+
+
+def published_dossiers() -> list:
+    with services().db.session() as db:
+        return dossier_store.published_dossiers(db)
+
+
 @bp.route("", methods=["GET", "POST"])
 def subscribe():
     form = CsrfOnlyForm()
-    source = request.values.get("origine") == "recherche" and "site:recherche" or "site:/abonnement"
+    slug = request.values.get("dossier")
+    dossier = followed_dossier(slug) if slug is not None else None
+    if slug is not None and dossier is None:
+        return error_response(404, "Ce dossier documentaire n'existe pas ou n'est plus publié : il ne peut pas être "
+                                   "suivi. Voyez la liste des dossiers publiés.")
+    source = ("site:dossier" if dossier else
+              request.values.get("origine") == "recherche" and "site:recherche" or "site:/abonnement")
     req = request_from_form(request.values)
     frequency = request.values.get("frequency") or "weekly"
     email_value = (request.form.get("email") or "").strip()
     error, status = None, 200
-    refusal = unknown_message(req)
+    refusal = None if dossier else unknown_message(req)
     if refusal:
         error, status = refusal, 400
     elif request.method == "POST":
@@ -113,7 +132,8 @@ def subscribe():
                     return error_response(429, "Trop de demandes d'abonnement depuis cette connexion. "
                                                "Réessayez dans une heure.")
             with svc.db.session() as db:
-                sub, alert = subs.subscribe(db, email, subs.alert_params(req), frequency=frequency, source=source)
+                sub, alert = subs.subscribe(db, email, subs.alert_params(req), frequency=frequency, source=source,
+                                            dossier_id=dossier.id if dossier else None)
                 # At most one confirmation mail per address and hour: the form cannot be used to flood a mailbox.
                 mail = ratelimit.take(db, f"confirm-mail:{email}", 1, HOUR)
             if mail:
@@ -126,8 +146,10 @@ def subscribe():
                     current_app.logger.exception("confirmation mail not sent")
             return redirect(url_for("subscriptions.thanks"))
     return render_template("subscriptions/subscribe.html", form=form, req=req, frequency=frequency,
-                           email=email_value, error=error, choices=choices(), atom_url=atom_url(req),
-                           origin=request.values.get("origine", ""),
+                           email=email_value, error=error, choices=choices(), origin=request.values.get("origine", ""),
+                           atom_url=url_for("dossiers.atom", slug=dossier.slug) if dossier else atom_url(req),
+                           dossier=dossier, dossiers=[] if dossier else published_dossiers(),
+                           follow_url=urls.follow_dossier,
                            description=subs.describe(subs.alert_params(req), services().label)), status
 
 
@@ -176,11 +198,13 @@ def manage(token: str):
             else:
                 flash(_apply(db, sub, request.form), "success")
             return redirect(url_for(".manage", token=token))
-        alerts = [{"id": a.id, "active": a.active, "description": subs.describe(a.params, svc.label),
-                   "search_url": subs.search_url(a.params)} for a in sub.alerts]
+        alerts = [{"id": a.id, "active": a.active, "description": subs.describe_alert(a, svc.label),
+                   "search_url": subs.alert_url(a)} for a in sub.alerts]
+        followed = {a.dossier_id for a in sub.alerts}
         unsubscribe = tokens().make("unsubscribe", sub.id, sub.email)
         return render_template("subscriptions/manage.html", form=form, sub=sub, alerts=alerts, token=token,
                                choices=choices(), status_label=subs.STATUS_LABELS.get(sub.status, sub.status),
+                               dossiers=[d for d in published_dossiers() if d.id not in followed],
                                unsubscribe_url=url_for(".unsubscribe", token=unsubscribe))
 
 
@@ -202,13 +226,17 @@ def _apply(db, sub, form) -> str:
         if alert is not None:
             subs.activate(db, sub, alert)
         return "Alerte activée."
-    if action == "add_alert":
+    if action in ("add_alert", "follow_dossier"):
         params = subs.alert_params(request_from_form(form))
+        dossier = dossier_store.published_by_slug(db, form.get("dossier", "")) if action == "follow_dossier" else None
+        if action == "follow_dossier" and dossier is None:
+            return "Ce dossier n'est plus publié : il ne peut pas être suivi."
+        dossier_id = dossier.id if dossier else None
         if sub.status in ("unsubscribed", "pending"):
-            _sub, alert = subs.subscribe(db, sub.email, params, source="site:gestion")
+            _sub, alert = subs.subscribe(db, sub.email, params, source="site:gestion", dossier_id=dossier_id)
             return _ask_consent(db, sub, alert)
-        subs.add_alert(db, sub, params, source="site:gestion")
-        return "Alerte ajoutée."
+        subs.add_alert(db, sub, params, source="site:gestion", dossier_id=dossier_id)
+        return f"Vous recevrez les ajouts au dossier « {dossier.title} »." if dossier else "Alerte ajoutée."
     if action == "resubscribe" and sub.status == "unsubscribed":
         alert = next(iter(sub.alerts), None)
         if alert is None:
@@ -289,9 +317,7 @@ _STATUS_ORDER = {"active": 0, "paused": 1, "pending": 2, "bouncing": 3, "unsubsc
 def preview_choices(db) -> tuple[list[dict], bool]:
     """The subscribers an editor can pick for a preview: those who get letters first, then by address; and
     whether the list was cut at ``PREVIEW_CHOICES``."""
-    order = case(_STATUS_ORDER, value=Subscriber.status, else_=len(_STATUS_ORDER))
-    found = db.scalars(select(Subscriber).order_by(order, Subscriber.email).limit(PREVIEW_CHOICES + 1)
-                       .options(selectinload(Subscriber.alerts))).all()
+    found = subscriber_store.first_by_status(db, _STATUS_ORDER, PREVIEW_CHOICES + 1)
     return ([{"email": s.email, "status": subs.STATUS_LABELS.get(s.status, s.status),
               "alerts": sum(1 for a in s.alerts if a.active)} for s in found[:PREVIEW_CHOICES]],
             len(found) > PREVIEW_CHOICES)
@@ -304,8 +330,7 @@ def log():
     with svc.db.session() as db:
         counts = subs.counts_by_status(db)
         picks, truncated = preview_choices(db)
-        digests = db.scalars(select(Digest).order_by(Digest.id.desc()).limit(200)
-                             .options(selectinload(Digest.subscriber))).all()
+        digests = subscriber_store.recent_digests(db, 200)
         rows = [{"email": d.subscriber.email, "period": d.period, "status": d.status, "count": d.count,
                  "message_id": d.message_id, "attempts": d.attempts, "error": d.last_error,
                  "at": d.sent_at or d.created_at} for d in digests]
