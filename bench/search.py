@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200]
                                      [--engines ours,postgresql,naive,fts5,tantivy] [--postgres-url URL]
+                                     [--procs N]  (processes analysing documents in the PostgreSQL rebuild)
                                      [--keep DIR]  (build once in DIR, reuse the corpus spec and indexes later)
 
 Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
@@ -14,7 +15,8 @@ and, inside the same process, the parts: ``plain`` (parse + top 10, no counts), 
 counts, snippets from summaries), ``highlights`` (snippets of the top 10 from the store's text), ``mlt``.
 ``postgresql`` is the same app with ``search_backend = "postgresql"``: store and search index in one PostgreSQL
 database (``--postgres-url`` names a server the bench may create databases on, reused with ``--keep``; without
-it a throwaway cluster is started, tests/pg_cluster.py, and its indexes are built again on every run).
+it a throwaway cluster is started, tests/pg_cluster.py, and its indexes are built again on every run). With
+``--keep`` a filled store is reused when a run stopped while indexing (a 100k store takes minutes to fill).
 """
 
 from __future__ import annotations
@@ -106,14 +108,21 @@ def _services(data_dir: Path, centres: dict[str, list[str]], database_url: str |
     return services
 
 
-def build_ours(corpus, data_dir: Path, database_url: str | None = None) -> dict:
-    from search_corpus import fill_store
+def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: int | None = None) -> dict:
+    from search_corpus import fill_store, stored_count
 
     from crpv_watch.indexing.writer import Indexer
 
     services = _services(data_dir, corpus.centres, database_url)
+    if procs and hasattr(services.engine, "rebuild_procs"):
+        services.engine.rebuild_procs = procs
     t = time.perf_counter()
-    fill_store(services, corpus.docs)
+    stored = stored_count(services)
+    if stored and stored != len(corpus.docs):
+        raise RuntimeError(f"the kept store holds {stored} of {len(corpus.docs)} documents: delete it (or its "
+                           f"database) and run again")
+    if not stored:  # a store filled by a run stopped while indexing is reused
+        fill_store(services, corpus.docs)
     stored = time.perf_counter() - t
     t, cpu = time.perf_counter(), time.process_time()
     count = Indexer(services).rebuild()
@@ -124,7 +133,7 @@ def build_ours(corpus, data_dir: Path, database_url: str | None = None) -> dict:
             size = conn.exec_driver_sql("SELECT pg_total_relation_size('search_documents') "
                                         "+ pg_total_relation_size('search_words')").scalar_one()
     services.close()
-    return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1),
+    return {"docs": count, "index_s": round(took, 1), "docs_per_s": round(count / took, 1), "procs": procs,
             "docs_per_cpu_s": round(count / cpu, 1), "loadavg_after": os.getloadavg()[0],
             "store_fill_s": round(stored, 1), "index_mb": round(size / 2**20, 1)}
 
@@ -260,14 +269,17 @@ def run_child(kind: str, path: Path, spec_path: Path, timeout: float, database_u
 
 
 def bench_database(server_url: str, size: int, fresh: bool) -> str:
-    """The URL of the bench's database for ``size`` on the server (dropped and created again when ``fresh``)."""
+    """The URL of the bench's database for ``size`` on the server (dropped and created again when ``fresh``,
+    created when missing)."""
     import psycopg
 
     name = f"crpv_bench_{size}"
     admin = server_url.replace("postgresql+psycopg://", "postgresql://")
-    if fresh:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if fresh and exists:
+            conn.execute(f'DROP DATABASE "{name}"')
+        if fresh or not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + "/" + name
 
@@ -293,6 +305,8 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=None,
                         help="a PostgreSQL server the bench may create databases on (postgresql+psycopg://user@host:port/"
                              "postgres); default: a throwaway cluster for this run")
+    parser.add_argument("--procs", type=int, default=None,
+                        help="processes analysing documents in a PostgreSQL rebuild (default: one per core)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
     args = parser.parse_args()
@@ -353,8 +367,8 @@ def main() -> None:
             for kind in engines:
                 path = base / f"{kind}-{size}"
                 built_path = base / f"{kind}-{size}.built.json"
-                database_url = bench_database(args.postgres_url, size, fresh=not (args.keep and built_path.exists()
-                                                                                  and server is None)) \
+                # With --keep the database stays: its filled store is reused if a run stopped while indexing.
+                database_url = bench_database(args.postgres_url, size, fresh=not args.keep or server is not None) \
                     if kind == "postgresql" else None
                 if kind == "postgresql" and server is not None:
                     built_path = base / "unused"
@@ -362,7 +376,8 @@ def main() -> None:
                     if args.keep and built_path.exists():
                         built = {**json.loads(built_path.read_text(encoding="utf-8")), "reused": True}
                     else:
-                        built = build_ours(corpus_of(), path, database_url) if kind in ("ours", "postgresql") \
+                        built = build_ours(corpus_of(), path, database_url, args.procs) \
+                            if kind in ("ours", "postgresql") \
                             else build_other(kind, corpus_of(), path)
                         if args.keep:
                             built_path.write_text(json.dumps(built), encoding="utf-8")

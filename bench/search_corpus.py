@@ -136,3 +136,13 @@ def fill_store(services, docs: list[IndexDocument], batch: int = 2_000) -> None:
                                                      "origin": "tagger", "explanation": []}
                                                     for d in chunk for t in d.themes])
             session.commit()
+
+
+def stored_count(services) -> int:
+    """Documents already in the store (a kept store filled by an earlier run is not filled again)."""
+    from sqlalchemy import func, select
+
+    from crpv_watch.store.models import Document
+
+    with services.db.session() as session:
+        return session.scalar(select(func.count()).select_from(Document))

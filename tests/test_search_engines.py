@@ -228,3 +228,38 @@ def test_reads_go_to_the_read_database(cluster, corpus):
     finally:
         writer.close()
         reader.close()
+
+
+def test_rebuild_on_several_processes_writes_the_same_index(cluster, corpus, monkeypatch):
+    """A rebuild whose batches are analysed by worker processes (search/parallel.py) leaves the same rows and
+    words as the one-process rebuild; a document given twice keeps its last version."""
+    from sqlalchemy import create_engine
+
+    from crpv_watch.search import pg_engine
+    from crpv_watch.search.pg_engine import PgSearchEngine
+
+    _, docs, _ = corpus
+    monkeypatch.setattr(pg_engine, "BATCH", 10)  # enough batches for the workers to start
+    changed = [*docs, docs[0].__class__(**{**docs[0].__dict__, "title": "Titre remplacé"})]
+
+    def rebuilt(procs):
+        url = cluster.create_database()
+        engine = PgSearchEngine(url)
+        engine.rebuild_procs = procs
+        try:
+            assert engine.rebuild(changed) == len(changed)
+            assert engine.count() == len(docs)
+        finally:
+            engine.close()
+        database = create_engine(url)
+        with database.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, title, terms::text, themes, published FROM search_documents "
+                                        "ORDER BY id").all()
+            words = conn.exec_driver_sql("SELECT kind, word, weight FROM search_words ORDER BY kind, word").all()
+        database.dispose()
+        return rows, words
+
+    parallel_rows, parallel_words = rebuilt(2)
+    serial_rows, serial_words = rebuilt(1)
+    assert parallel_rows == serial_rows and parallel_words == serial_words
+    assert dict((r[0], r[1]) for r in parallel_rows)[docs[0].id] == "Titre remplacé"

@@ -12,6 +12,7 @@ condition tree for ``store/fulltext.py``: text parts as ``tsquery`` texts, facet
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -77,6 +78,18 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
             kept = sorted(set(positions))[:255]  # PostgreSQL keeps at most 256 positions per lexeme
             parts.append(lexeme(term) + ":" + ",".join(f"{p}{weight}" for p in kept))
     return " ".join(parts), stems
+
+
+def analysed(docs: list[IndexDocument]) -> tuple[list[dict], Counter, Counter]:
+    """The ``search_documents`` rows of ``docs``, their title and summary words and their stemmed words (the
+    analysis of a batch, run in a worker process during a rebuild: search/parallel.py)."""
+    rows, spell, stems = [], Counter(), Counter()
+    for doc in docs:
+        terms, doc_stems = document_terms(doc)
+        rows.append(row(doc, terms))
+        spell.update(spell_words(doc))
+        stems.update(doc_stems)
+    return rows, spell, stems
 
 
 def spell_words(doc: IndexDocument) -> Counter:
@@ -163,12 +176,45 @@ def _node(q: query.Query, fuzzy: Fuzzy) -> tuple:
     if isinstance(q, query.And):
         return ("and", [_node(c, fuzzy) for c in q.subqueries])
     if isinstance(q, query.Or):
-        return ("or", [_node(c, fuzzy) for c in q.subqueries])
+        return ("or", _unweighted([_node(c, fuzzy) for c in q.subqueries]))
     if isinstance(q, query.Every):
         return ("all",)
     if q is query.NullQuery or isinstance(q, query.qcore._NullQuery):
         return ("none",)
     raise Untranslatable(type(q).__name__)
+
+
+# The weights a lexeme can carry, by its mark: an unmarked (stemmed) word is in the title, summary or body.
+WEIGHTS_OF_MARK = {mark: {w for f, w in WEIGHTS.items() if MARKS.get(f, "") == mark} for mark in ("", *MARKS.values())}
+_LEAF = re.compile(r"^('(?:[^']|'')*'):(\*?)([A-D])$")
+
+
+def _unweighted(children: list[tuple]) -> list[tuple]:
+    """One word searched in every field it can be in (``'log':A | 'log':B | 'log':C``) becomes the word without
+    weights (``'log'``): the same documents, and PostgreSQL's GIN index answers an unweighted word without
+    reading each matching document's ``tsvector`` again (a weight restriction makes it recheck every row)."""
+    weights: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for child in children:
+        leaf = _LEAF.match(child[1]) if child[0] == "ts" else None
+        if leaf:
+            weights[leaf.group(1), leaf.group(2)].add(leaf.group(3))
+    full = {key for key, found in weights.items()
+            if found == WEIGHTS_OF_MARK.get(_mark_of(key[0]), set())}
+    out, done = [], set()
+    for child in children:
+        leaf = _LEAF.match(child[1]) if child[0] == "ts" else None
+        key = (leaf.group(1), leaf.group(2)) if leaf else None
+        if key not in full:
+            out.append(child)
+        elif key not in done:
+            done.add(key)
+            out.append(("ts", key[0] + (":*" if key[1] else "")))
+    return out
+
+
+def _mark_of(quoted: str) -> str:
+    first = quoted[1:2]
+    return first if first in MARKS.values() else ""
 
 
 _JOIN = {"and": " & ", "or": " | "}
