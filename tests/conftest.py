@@ -103,6 +103,15 @@ def fast_settings(tmp_path: Path, **overrides) -> Settings:
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives (tests/smtp_server.py)."""
+    from smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
 def settings(tmp_path) -> Settings:
     return fast_settings(tmp_path)
 

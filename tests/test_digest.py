@@ -9,7 +9,6 @@ import re
 import pytest
 from click.testing import CliRunner
 from digest_helpers import add_doc, add_subscriber, make_services
-from smtp_server import SMTPServer
 
 from crpv_watch.cli import main
 from crpv_watch.digest import subscriptions as subs
@@ -20,12 +19,6 @@ from crpv_watch.store.models import Digest, Subscriber, utcnow
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def smtp():
-    with SMTPServer() as server:
-        yield server
 
 
 @pytest.fixture

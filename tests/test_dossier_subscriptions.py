@@ -12,7 +12,6 @@ from html import unescape
 import pytest
 from digest_helpers import add_doc, add_subscriber, make_services
 from editors_support import EDITOR, login, token
-from smtp_server import SMTPServer
 
 from crpv_watch.digest.sender import DigestSender
 from crpv_watch.store import users
@@ -22,12 +21,6 @@ from crpv_watch.web.app import create_app
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
 
 LONG_AGO = utcnow() - dt.timedelta(days=400)
-
-
-@pytest.fixture
-def smtp():
-    with SMTPServer() as server:
-        yield server
 
 
 @pytest.fixture

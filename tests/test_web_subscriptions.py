@@ -9,7 +9,6 @@ from email import message_from_bytes, policy
 from html import unescape
 
 import pytest
-from smtp_server import SMTPServer
 from test_web_search import build_services
 
 from crpv_watch.store.models import Alert, Subscriber
@@ -17,12 +16,6 @@ from crpv_watch.store.users import create_user
 from crpv_watch.web.app import create_app
 
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
-
-
-@pytest.fixture
-def smtp():
-    with SMTPServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from .examples import UNSETTLED_TYPE
 UNCERTAIN_TYPE = 0.35
 
 
-def _squash(score: float) -> float:
+def squash(score: float) -> float:
+    """An evidence score (0 to ∞) as a 0–1 confidence."""
     return score / (1.0 + score) if score > 0 else 0.0
 
 
@@ -30,5 +31,5 @@ def type_confidence_of(doctype: str, explanation: list[Any] | None) -> float:
             return float(entry.get("score") or 0.0)
     for entry in entries:
         if entry.get("field") == "score":
-            return _squash(float(entry.get("score") or 0.0))
+            return squash(float(entry.get("score") or 0.0))
     return 0.5  # tagged before evidence was scored

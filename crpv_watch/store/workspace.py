@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from .confidence import UNCERTAIN_TYPE, type_confidence_of
+from .confidence import UNCERTAIN_TYPE, squash, type_confidence_of
 from .examples import UNSETTLED_TYPE
 from .models import CrawlError, CrawlRun, CrawlRunSource, Document, DocumentTheme, TagOverride, utcnow
 from .repo import enqueue_index
@@ -207,8 +207,7 @@ def type_confidence(doc: Document) -> float:
 
 def tagging_confidence(doc: Document) -> float:
     """The weaker of the type's and the best theme's confidence (0–1)."""
-    best = max((t.score for t in doc.themes), default=0.0)
-    theme = best / (1.0 + best) if best > 0 else 0.0
+    theme = squash(max((t.score for t in doc.themes), default=0.0))
     return min(type_confidence(doc), theme)
 
 
