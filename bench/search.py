@@ -212,21 +212,27 @@ def _whoosh_parts(engine):
 
 
 def _pg_parts(engine):
-    """``plain`` (parse + the ``@@`` condition + top 10 by ``ts_rank``, no counts) for the PostgreSQL engine;
-    nothing to make cold (PostgreSQL's buffers are the server's)."""
+    """``plain`` for the PostgreSQL engine, by its own route without counts: parse, the matching documents with
+    their first-stage scores (``rank_terms``), the best candidates ranked by ``ts_rank`` over their full terms,
+    the top 10's fields. Nothing to make cold (PostgreSQL's buffers are the server's)."""
     from crpv_watch.search import pg_terms
+    from crpv_watch.search.pg_facets import CANDIDATES, candidates
     from crpv_watch.search.query import parse
     from crpv_watch.store import fulltext
 
     def plain(q):
-        with engine._read.connect() as conn:
-            parsed = parse(q, engine.schema, context=engine._context(conn))
-            if parsed is None:
+        with engine._reading() as conn:
+            data = engine._facet_data(conn)
+            parsed = parse(q, engine.schema, context=engine._context(data))
+            rank = pg_terms.rank_query(parsed) if parsed is not None else None
+            if rank is None:
                 return parsed, []
-            clause = fulltext.where(engine._condition(conn, parsed, q), None, {})
-            rows = fulltext.ranked_ids(conn, clause, pg_terms.rank_query(parsed), None, 10)
-            fields = fulltext.stored(conn, [r[0] for r in rows])
-        return parsed, [(fields[r[0]], r[1]) for r in rows if r[0] in fields]
+            clause = fulltext.condition(engine._condition(conn, parsed, q))
+            numbers, first = fulltext.matched_numbers(conn, clause, rank)
+            chosen = candidates(data, data.mask_of(numbers), data.scores_of(numbers, first), CANDIDATES)
+            rows = fulltext.exact_ranks(conn, data.docnums[chosen].tolist(), rank, None)[:10]
+            fields = fulltext.stored(conn, [r[1] for r in rows])
+        return parsed, [(fields[r[1]], r[2]) for r in rows if r[1] in fields]
 
     return plain, lambda: None
 

@@ -253,7 +253,8 @@ def test_rebuild_on_several_processes_writes_the_same_index(cluster, corpus, mon
             engine.close()
         database = create_engine(url)
         with database.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT id, title, terms::text, themes, published FROM search_documents "
+            rows = conn.exec_driver_sql("SELECT id, title, terms::text, rank_terms::text, length, themes, published "
+                                        "FROM search_documents "
                                         "ORDER BY id").all()
             words = conn.exec_driver_sql("SELECT kind, word, weight FROM search_words ORDER BY kind, word").all()
         database.dispose()

@@ -44,7 +44,6 @@ class FacetData:
         for field in FACET_FIELDS.values():
             by_value: dict[str, frozenset[int]] = {}
             arrays: dict[str, np.ndarray] = {}
-            names: list[str] = []
             if field in reader.schema:
                 for value in reader.field_terms(field):
                     ids = posting_ids(reader, field, value)
@@ -52,26 +51,30 @@ class FacetData:
                         continue  # the term survives in the lexicon after its documents were deleted
                     by_value[value] = frozenset(ids)
                     arrays[value] = np.unique(np.asarray(ids, dtype=np.int64))
-                    names.append(value)
             self.value_docs[field] = by_value
-            self.value_ids[field] = arrays
-            self.values[field] = names
-            docs = np.concatenate([arrays[v] for v in names]) if names else np.zeros(0, np.int64)
-            vals = np.concatenate([np.full(len(arrays[v]), i, np.int32) for i, v in enumerate(names)]) \
-                if names else np.zeros(0, np.int32)
-            if len(np.unique(docs)) == len(docs):
-                column = np.full(size, len(names), np.int32)
-                column[docs] = vals
-                self.single[field] = column
-            else:
-                order = np.argsort(docs, kind="stable")
-                self.entry_docs[field] = docs[order]
-                self.entry_values[field] = vals[order]
+            self._add_field(field, arrays)
         self.published = self._column(reader, "published", size)
         self.seen = self._column(reader, "seen", size)
         self._published = np.asarray(self.published, dtype=np.int64)
         self._newest: np.ndarray | None = None
         self._oldest: np.ndarray | None = None
+
+    def _add_field(self, field: str, arrays: dict[str, np.ndarray]) -> None:
+        """Keeps a facet field's value → sorted doc numbers arrays, and its doc → value layout for counting."""
+        names = list(arrays)
+        self.value_ids[field] = arrays
+        self.values[field] = names
+        docs = np.concatenate([arrays[v] for v in names]) if names else np.zeros(0, np.int64)
+        vals = np.concatenate([np.full(len(arrays[v]), i, np.int32) for i, v in enumerate(names)]) \
+            if names else np.zeros(0, np.int32)
+        if len(np.unique(docs)) == len(docs):
+            column = np.full(self.size, len(names), np.int32)
+            column[docs] = vals
+            self.single[field] = column
+        else:
+            order = np.argsort(docs, kind="stable")
+            self.entry_docs[field] = docs[order]
+            self.entry_values[field] = vals[order]
 
     @staticmethod
     def _column(reader, field: str, size: int) -> list[int]:

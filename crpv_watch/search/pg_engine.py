@@ -15,9 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+
+import numpy as np
 
 from ..items import IndexDocument
 from ..store import fulltext
@@ -26,11 +29,12 @@ from . import parallel, pg_terms
 from .engine import MAX_PER_PAGE
 from .facets import facet_values, label_or_value
 from .hits import build_hits
-from .query import QueryContext, parse, plain_query, query_words
+from .pg_facets import CANDIDATES, PgFacetData, candidates
+from .query import QueryContext, plain_query, query_words
 from .related import MLT_TERMS, MLT_TEXT_CHARS, RERANK, SUGGEST_BELOW, recency_factor
-from .schema import FACET_FIELDS, date_number
+from .schema import FACET_FIELDS
 from .synonyms import Synonyms
-from .tiers import FEW, Found, build_tiers, notices
+from .tiers import Found, Tier, build_tiers, match_tiers, notices
 from .types import FACETS, SearchHit, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
@@ -51,7 +55,6 @@ def _engine(url_or_engine):
 class PgSearchEngine:
     needs_rebuild = False
     generation_dir = None
-    context_ttl = 30.0  # seconds a node keeps the facet values a query's ``theme:…`` is resolved against
 
     def __init__(self, database, labels: Callable[[str, str], str] | None = None,
                  text_for: Callable[[list[str]], dict[str, str]] | None = None, synonyms: Synonyms | None = None,
@@ -66,7 +69,9 @@ class PgSearchEngine:
         self.synonyms = synonyms if synonyms is not None else Synonyms.from_themes_file()
         self.reference_date: dt.date | None = None
         self.schema = pg_terms.parsing_schema()
-        self._cached_context: tuple[float, QueryContext] | None = None
+        self._cached_context: tuple[int, QueryContext] | None = None  # (generation, the facet values present)
+        self._facets: PgFacetData | None = None  # the arrays of the generation last read
+        self._loading = threading.Lock()
         self.rebuild_procs = parallel.default_procs()  # processes analysing documents during a rebuild
 
     # -- writing -------------------------------------------------------------------------------------------
@@ -77,6 +82,7 @@ class PgSearchEngine:
         fulltext.upsert(conn, rows)
         fulltext.add_words(conn, "spell", spell)
         fulltext.add_words(conn, "stem", stems)
+        fulltext.bump_generation(conn)
         return len(rows)
 
     def index(self, docs: Iterable[IndexDocument]) -> int:
@@ -84,7 +90,6 @@ class PgSearchEngine:
         with self._write.begin() as conn:
             for start in range(0, len(batch), BATCH):
                 self._write_batch(conn, pg_terms.analysed(batch[start:start + BATCH]))
-        self._cached_context = None
         return len(batch)
 
     def delete(self, ids: Iterable[str]) -> int:
@@ -92,17 +97,20 @@ class PgSearchEngine:
         if not wanted:
             return 0
         with self._write.begin() as conn:
-            return fulltext.delete(conn, wanted)
+            deleted = fulltext.delete(conn, wanted)
+            if deleted:
+                fulltext.bump_generation(conn)
+            return deleted
 
     def rebuild(self, docs: Iterable[IndexDocument]) -> int:
         """Refills the index in one transaction: readers see the old rows until the commit."""
         count = 0
         with self._write.begin() as conn:
             fulltext.clear(conn)
+            fulltext.bump_generation(conn)
             work = parallel.batches(docs, BATCH, _doc_id)
             for analysed in parallel.mapped(pg_terms.analysed, work, self.rebuild_procs):
                 count += self._write_batch(conn, analysed)
-        self._cached_context = None
         return count
 
     def set_synonyms(self, synonyms: Synonyms) -> None:
@@ -110,7 +118,7 @@ class PgSearchEngine:
         self._cached_context = None
 
     def refresh(self) -> None:
-        """Every node reads the same tables: only the facet values a query resolves against are read again."""
+        """Every node reads the same tables; the facet arrays follow the index generation at each search."""
         self._cached_context = None
 
     def close(self) -> None:
@@ -119,26 +127,47 @@ class PgSearchEngine:
 
     # -- reading -------------------------------------------------------------------------------------------
 
+    def _reading(self):
+        """A read transaction with one snapshot (the generation and the rows it counts agree), GIN preferred."""
+        conn = self._read.connect().execution_options(isolation_level="REPEATABLE READ")
+        fulltext.prefer_indexes(conn)
+        return conn
+
     def count(self) -> int:
         with self._read.connect() as conn:
             return fulltext.count(conn)
 
-    def _context(self, conn) -> QueryContext:
-        """Synonyms and the facet values present (for ``theme:logement``), read again every ``context_ttl`` s."""
-        now = time.monotonic()
-        if self._cached_context is None or now - self._cached_context[0] >= self.context_ttl:
-            self._cached_context = (now, self._read_context(conn))
-        return self._cached_context[1]
+    def _facet_data(self, conn) -> PgFacetData:
+        """The facet arrays of the index generation this transaction sees, read again when it changed."""
+        generation = fulltext.generation(conn)
+        data = self._facets
+        if data is None or data.generation != generation:
+            with self._loading:
+                data = self._facets
+                if data is None or data.generation != generation:
+                    started = time.perf_counter()
+                    data = self._facets = PgFacetData(conn, generation)
+                    self._cached_context = None
+                    log.info("search facets of generation %d read: %d documents in %.2f s", generation, data.size,
+                             time.perf_counter() - started)
+        return data
 
-    def _read_context(self, conn) -> QueryContext:
-        values = {}
-        # Every facet's values in one pass over the table (a pass per facet took seconds at 100,000 documents).
-        _, counts = fulltext.counted(conn, ("all",), None, {}, FACET_FIELDS.values())
-        for name, column in FACET_FIELDS.items():
-            present = list(counts[column])
-            values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
-                else {v: v for v in present}
-        return QueryContext(synonyms=self.synonyms, values=values)
+    def present_values(self, facet: str) -> list[str]:
+        """The values of a facet that some indexed document has."""
+        with self._reading() as conn:
+            return list(self._facet_data(conn).values.get(FACET_FIELDS[facet], []))
+
+    def _context(self, data: PgFacetData) -> QueryContext:
+        """Synonyms and the facet values present (for ``theme:logement``), per generation."""
+        cached = self._cached_context
+        if cached is None or cached[0] != data.generation:
+            values = {}
+            for name, column in FACET_FIELDS.items():
+                present = data.values[column]
+                values[name] = {v: label_or_value(self.labels, name, v) for v in present} if len(present) <= 500 \
+                    else {v: v for v in present}
+            cached = self._cached_context = (data.generation, QueryContext(synonyms=self.synonyms, values=values))
+        return cached[1]
 
     def _condition(self, conn, q, text: str) -> tuple:
         try:
@@ -161,134 +190,114 @@ class PgSearchEngine:
         page = max(1, req.page)
         per_page = max(1, min(req.per_page, MAX_PER_PAGE))
         response = SearchResponse(query=req.q, total=0, page=page, per_page=per_page)
-        with self._read.connect() as conn:
-            fulltext.prefer_indexes(conn)
-            ctx = self._context(conn) if req.q.strip() else QueryContext(synonyms=self.synonyms)
+        with self._reading() as conn:
+            data = self._facet_data(conn)
+            ctx = self._context(data) if req.q.strip() else QueryContext(synonyms=self.synonyms)
             plan = build_tiers(req.q, self.schema, ctx, self.synonyms)
-            total, counts, top, q, per_tier = self._run_tiers(conn, plan.tiers, req, page, per_page)
-            response.notice = notices(Found(total, counts, [], q, per_tier), plan.expanded)
-            if plan.tiers and total < SUGGEST_BELOW:
-                response.suggestion = self._suggest(conn, ctx, req, total)
-            response.complete = dict(per_tier).get("full") if plan.tiers else None
-            fields = fulltext.stored(conn, [doc_id for doc_id, _ in top])
-        stored = [(fields[doc_id], score) for doc_id, score in top if doc_id in fields]
-        response.total = total
-        response.results = build_hits(stored, q, self.text_for)
+            found = self._run(conn, data, plan.tiers, req, page, per_page)
+            response.notice = notices(found, plan.expanded)
+            if plan.tiers and found.total < SUGGEST_BELOW:
+                response.suggestion = self._suggest(conn, data, ctx, req, found.total)
+            response.complete = dict(found.per_tier).get("full") if plan.tiers else None
+            numbers = [int(data.docnums[pos]) for pos, _ in found.top]
+            fields = fulltext.stored_numbers(conn, numbers)
+        stored = [(fields[n], score) for n, (_, score) in zip(numbers, found.top, strict=True) if n in fields]
+        response.total = found.total
+        response.results = build_hits(stored, found.q, self.text_for)
         groups = self.synonyms.pillar_of
         response.facets = {
-            name: facet_values(name, counts[FACET_FIELDS[name]], getattr(req, name), self.labels,
+            name: facet_values(name, found.counts[name], getattr(req, name), self.labels,
                                groups if name == "theme" else None)
             for name in FACETS
         }
         return response
 
-    def _run_tiers(self, conn, tiers, req: SearchRequest, page: int, per_page: int):
-        """As search/tiers.py: every word first, then phrases' words, then some words when few; each tier ranked
-        after the ones before it. (total, counts, [(id, score)] of the page, the broadest query, per tier)."""
-        if not tiers:
-            total, counts, top = self._run(conn, None, req, page, per_page)
-            return total, counts, top, None, []
-        _, dates, selections = self._where_parts(conn, None, req)
-        used: list[tuple] = []  # (tier, its condition, the condition of what it adds)
-        per_tier = []
-        first = None  # the first tier's (total, counts): the answer's when no other tier follows
-        for i, tier in enumerate(tiers):
-            cond = self._condition(conn, tier.q, req.q)
-            # The tiers are disjoint: what the ones before found is the sum of what each added.
-            if i and not tier.always and sum(n for _, n in per_tier) >= FEW:
-                break
-            new = ("and", [cond, ("not", ("or", [c for _, c, _ in used]))]) if used else cond
-            if i:
-                added = fulltext.total(conn, fulltext.where(new, dates, selections))
-                if not fulltext.total(conn, fulltext.where(new, None, {})):
-                    continue
-            else:
-                first = fulltext.counted(conn, new, dates, selections, FACET_FIELDS.values())
-                added = first[0]
-            used.append((tier, cond, new))
-            per_tier.append((tier.kind, added))
-        if len(used) > 1:
-            total, counts = fulltext.counted(conn, ("or", [c for _, c, _ in used]), dates, selections,
-                                             FACET_FIELDS.values())
-        else:
-            total, counts = first
-        matched = fulltext.where(used[0][1] if len(used) == 1 else ("or", [c for _, c, _ in used]), dates,
-                                 selections)
+    def _match(self, conn, data: PgFacetData, tiers: list[Tier], req: SearchRequest, first: dict | None,
+               restrict: tuple | None = None):
+        """The tiers' documents and facet counts (search/tiers.py ``match_tiers``), the documents from PostgreSQL's
+        GIN index; with ``first``, each tier's first-stage scores are kept there (by the tier's identity);
+        ``restrict``: a condition every document must also meet (``("ids", [...])``)."""
+        themes = self._themes(req)
+
+        def match(tier: Tier) -> np.ndarray:
+            condition = self._condition(conn, tier.q, req.q)
+            clause = fulltext.condition(("and", [condition, restrict]) if restrict else condition)
+            rank = pg_terms.rank_query(tier.q) if first is not None else None
+            numbers, scores = fulltext.matched_numbers(conn, clause, rank, (themes, THEME_RANK_BOOST))
+            if scores is not None:
+                first[id(tier)] = data.scores_of(numbers, scores)
+            return data.mask_of(numbers)
+
+        return match_tiers(None, data, None, tiers, req, match)
+
+    def _run(self, conn, data: PgFacetData, tiers: list[Tier], req: SearchRequest, page: int,
+             per_page: int) -> Found:
+        """Total, facet counts and the page's [(position, score)], as search/tiers.py ``run_tiers``: each tier
+        ranked after the ones before it, the best RERANK of a tier re-ordered by recency."""
+        ranking = bool(tiers) and req.sort == "relevance"
+        first: dict[int, np.ndarray] = {}
+        found = self._match(conn, data, tiers, req, first if ranking else None)
+        matched, counts, new_masks, per_tier = found.matched, found.counts, found.tiers, found.per_tier
+        total = int(np.count_nonzero(matched))
         upto = page * per_page
         start = upto - per_page
-        q = used[-1][0].q
+        q = new_masks[-1][0].q if new_masks else None
         if total <= start:
-            return total, counts, [], q, per_tier
-        if req.sort != "relevance":
-            rows = fulltext.ranked_ids(conn, matched, None, None, per_page, start, req.sort)
-            return total, counts, [(r[0], 0.0) for r in rows], q, per_tier
-        themes = sorted(self.synonyms.themes_named(req.q)) if self.synonyms else []
+            return Found(total, counts, [], q, per_tier)
+        if req.sort == "date_asc":
+            return Found(total, counts, [(d, 0.0) for d in data.oldest(matched, upto)[start:]], q, per_tier)
+        if not ranking:
+            return Found(total, counts, [(d, 0.0) for d in data.newest(matched, upto)[start:]], q, per_tier)
+        themes = self._themes(req)
         today = self.reference_date or dt.date.today()
-        ranked: list[tuple[str, float]] = []
-        for tier, _, new in used:
-            rank = pg_terms.rank_query(tier.q)
+        ranked: list[tuple[int, float]] = []
+        for tier, new in new_masks:
+            in_tier = new & matched
+            if not in_tier.any():
+                continue
             limit = max(upto - len(ranked), RERANK)
-            rows = fulltext.ranked_ids(conn, fulltext.where(new, dates, selections), rank,
-                                       (themes, THEME_RANK_BOOST), limit)
-            head = [(d, sc * recency_factor(p, today)) for d, sc, p in rows[:RERANK]]
-            head.sort(key=lambda x: -x[1])
-            ranked += head + [(d, sc) for d, sc, _ in rows[RERANK:]]
+            rank = pg_terms.rank_query(tier.q)
+            if rank is None:  # no words to rank by (a facet term alone): newest first
+                ranked += [(d, 0.0) for d in data.newest(in_tier, limit)]
+            else:
+                chosen = candidates(data, in_tier, first.get(id(tier)), max(CANDIDATES, limit))
+                position = dict(zip(data.docnums[chosen].tolist(), chosen.tolist(), strict=True))
+                rows = fulltext.exact_ranks(conn, list(position), rank, (themes, THEME_RANK_BOOST))[:limit]
+                head = [(position[n], sc * recency_factor(p, today)) for n, _, sc, p in rows[:RERANK]]
+                head.sort(key=lambda x: -x[1])
+                ranked += head + [(position[n], sc) for n, _, sc, _ in rows[RERANK:]]
             if len(ranked) >= upto:
                 break
-        return total, counts, ranked[start:upto], q, per_tier
+        return Found(total, counts, ranked[start:upto], q, per_tier)
 
-    def _where_parts(self, conn, q, req: SearchRequest):
-        base = self._condition(conn, q, req.q)
-        dates = None
-        if req.date_from or req.date_to:
-            dates = (date_number(req.date_from) or 1, date_number(req.date_to) or 99_991_231)
-        selections = {FACET_FIELDS[name]: values for name, values in req.filters().items()}
-        return base, dates, selections
-
-    def _run(self, conn, q, req: SearchRequest, page: int, per_page: int):
-        """(total, facet counts by column, [(id, score)] of the page) for one query."""
-        base, dates, selections = self._where_parts(conn, q, req)
-        matched = fulltext.where(base, dates, selections)
-        total, counts = fulltext.counted(conn, base, dates, selections, FACET_FIELDS.values())
-        upto = page * per_page
-        start = upto - per_page
-        if total <= start:
-            return total, counts, []
-        rank = pg_terms.rank_query(q) if q is not None else None
-        if req.sort != "relevance" or rank is None:
-            rows = fulltext.ranked_ids(conn, matched, None, None, per_page, start, req.sort)
-            return total, counts, [(doc_id, 0.0) for doc_id, _, _ in rows]
-        themes = sorted(self.synonyms.themes_named(req.q)) if self.synonyms else []
-        rows = fulltext.ranked_ids(conn, matched, rank, (themes, THEME_RANK_BOOST), max(upto, RERANK))
-        today = self.reference_date or dt.date.today()
-        head = [(doc_id, score * recency_factor(published, today)) for doc_id, score, published in rows[:RERANK]]
-        head.sort(key=lambda p: -p[1])
-        ranked = head + [(doc_id, score) for doc_id, score, _ in rows[RERANK:]]
-        return total, counts, ranked[start:upto]
+    def _themes(self, req: SearchRequest) -> list[str]:
+        return sorted(self.synonyms.themes_named(req.q)) if self.synonyms and req.q.strip() else []
 
     def matching_ids(self, req: SearchRequest, among: Iterable[str]) -> set[str]:
-        """The ids, among ``among``, that ``search(req)`` selects (no any-word fallback), as the Whoosh engine."""
+        """The ids, among ``among``, that ``search(req)`` ranks first (its first tier), as the Whoosh engine."""
         wanted = [i for i in among if i]
         if not wanted:
             return set()
-        with self._read.connect() as conn:
-            q = parse(req.q, self.schema, context=self._context(conn))
-            base, dates, selections = self._where_parts(conn, q, req)
-            clause = fulltext.where(("and", [base, ("ids", wanted)]), dates, selections)
-            return fulltext.matching(conn, clause)
+        with self._reading() as conn:
+            data = self._facet_data(conn)
+            numbers = fulltext.numbers_of(conn, wanted)
+            plan = build_tiers(req.q, self.schema, self._context(data), self.synonyms)
+            restrict = ("ids", list(numbers))  # the words are looked up among these documents only
+            matched = self._match(conn, data, plan.tiers[:1], req, None, restrict).matched
+        among_mask = data.mask_of(np.asarray(list(numbers.values()), dtype=np.int64))
+        chosen = set(data.docnums[matched & among_mask].tolist())
+        return {doc_id for doc_id, number in numbers.items() if number in chosen}
 
-    def _suggest(self, conn, ctx: QueryContext, req: SearchRequest, total: int) -> str | None:
+    def _suggest(self, conn, data: PgFacetData, ctx: QueryContext, req: SearchRequest, total: int) -> str | None:
+        """A corrected query when it finds more than ``total`` documents with the same filters."""
         try:
             corrected = self._correct(conn, req.q)
             if not corrected:
                 return None
-            q = parse(corrected, self.schema, context=ctx)
-            if q is None:
+            plan = build_tiers(corrected, self.schema, ctx, self.synonyms)
+            if not plan.tiers:
                 return None
-            found = self._run(conn, q, SearchRequest(**{**req.__dict__, "page": 1, "per_page": 1}), 1, 1)[0]
-            if not found:
-                any_word = parse(corrected, self.schema, any_word=True, context=ctx)
-                found = self._run(conn, any_word, req, 1, 1)[0] if any_word is not None else 0
+            found = int(np.count_nonzero(self._match(conn, data, plan.tiers, req, None).matched))
             return corrected if found > total else None
         except Exception:  # a suggestion is a nicety: never fail the search for it
             log.warning("spelling suggestion failed for %r", req.q, exc_info=True)
@@ -333,7 +342,7 @@ class PgSearchEngine:
 
     def more_like_this(self, doc_id: str, limit: int = 5) -> list[SearchHit]:
         """Documents about the same things as ``doc_id``, from its key terms (as the Whoosh engine's)."""
-        with self._read.connect() as conn:
+        with self._reading() as conn:
             stored = fulltext.stored(conn, [doc_id]).get(doc_id)
             if stored is None:
                 return []
@@ -356,10 +365,13 @@ class PgSearchEngine:
             if not scored:
                 return []
             rank = " | ".join(pg_terms.lexeme(term) for term, _ in scored)
-            clause = fulltext.where(("and", [("ts", rank), ("not", ("ids", [doc_id]))]), None, {})
-            rows = fulltext.ranked_ids(conn, clause, rank, None, max(1, limit))
-            fields = fulltext.stored(conn, [r[0] for r in rows])
-        return build_hits([(fields[r[0]], r[1]) for r in rows if r[0] in fields], None, self.text_for)
+            clause = fulltext.condition(("and", [("ts", rank), ("not", ("ids", [doc_id]))]))
+            data = self._facet_data(conn)
+            numbers, first = fulltext.matched_numbers(conn, clause, rank)
+            chosen = candidates(data, data.mask_of(numbers), data.scores_of(numbers, first), CANDIDATES)
+            rows = fulltext.exact_ranks(conn, data.docnums[chosen].tolist(), rank, None)[:max(1, limit)]
+            fields = fulltext.stored(conn, [r[1] for r in rows])
+        return build_hits([(fields[r[1]], r[2]) for r in rows if r[1] in fields], None, self.text_for)
 
 
 def edit_distance(a: str, b: str, cap: int) -> int:

@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import query
@@ -53,8 +54,20 @@ def _positions(analyzer, text: str, start: int, out: dict[str, list[int]], mark:
     return last + FIELD_GAP
 
 
-def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
-    """The ``tsvector`` of a document, as PostgreSQL's input syntax, and its stemmed words."""
+RANK_BODY_WORDS = 32  # the body's most frequent words in the ranking vector (store/fulltext.py rank_terms)
+RANK_BODY_POSITIONS = 8  # of each, its first positions (ts_rank's weight of the n-th occurrence falls as 1/n²)
+
+
+@dataclass
+class DocumentTerms:
+    terms: str  # the full tsvector, as PostgreSQL's input syntax
+    rank_terms: str  # the ranking tsvector: title, summary, unstemmed title words, the body's frequent words
+    length: int  # positions in ``terms`` (ts_rank's length normalisation)
+    stems: set[str]
+
+
+def document_terms(doc: IndexDocument) -> DocumentTerms:
+    """The ``tsvector``s of a document, as PostgreSQL's input syntax, and its stemmed words."""
     by_weight: list[tuple[str, dict[str, list[int]]]] = []
     position = 0
     body, credits = split_credits(doc.text or "")
@@ -68,16 +81,27 @@ def document_terms(doc: IndexDocument) -> tuple[str, set[str]]:
         else:
             position = _positions(analyzer, text or "", position, terms, mark) if text else position
         by_weight.append((name, terms))
-    parts = []
+    parts, ranking = [], []
     stems: set[str] = set()
+    length = 0
     for name, terms in by_weight:
         weight = WEIGHTS[name]
         if name not in MARKS:
             stems.update(t for t in terms if len(t) <= MAX_WORD_CHARS)
-        for term, positions in terms.items():
-            kept = sorted(set(positions))[:255]  # PostgreSQL keeps at most 256 positions per lexeme
-            parts.append(lexeme(term) + ":" + ",".join(f"{p}{weight}" for p in kept))
-    return " ".join(parts), stems
+        kept_terms = {term: sorted(set(positions))[:255] for term, positions in terms.items()}  # PostgreSQL's cap
+        for term, kept in kept_terms.items():
+            length += len(kept)
+            parts.append(_entry(term, kept, weight))
+        if weight != "C":
+            ranking += parts[len(parts) - len(kept_terms):]
+        elif name == "body":
+            frequent = sorted(kept_terms.items(), key=lambda p: (-len(p[1]), p[0]))[:RANK_BODY_WORDS]
+            ranking += [_entry(term, kept[:RANK_BODY_POSITIONS], weight) for term, kept in frequent]
+    return DocumentTerms(" ".join(parts), " ".join(ranking), length, stems)
+
+
+def _entry(term: str, positions: list[int], weight: str) -> str:
+    return lexeme(term) + ":" + ",".join(f"{p}{weight}" for p in positions)
 
 
 def analysed(docs: list[IndexDocument]) -> tuple[list[dict], Counter, Counter]:
@@ -85,10 +109,10 @@ def analysed(docs: list[IndexDocument]) -> tuple[list[dict], Counter, Counter]:
     analysis of a batch, run in a worker process during a rebuild: search/parallel.py)."""
     rows, spell, stems = [], Counter(), Counter()
     for doc in docs:
-        terms, doc_stems = document_terms(doc)
+        terms = document_terms(doc)
         rows.append(row(doc, terms))
         spell.update(spell_words(doc))
-        stems.update(doc_stems)
+        stems.update(terms.stems)
     return rows, spell, stems
 
 
@@ -98,8 +122,8 @@ def spell_words(doc: IndexDocument) -> Counter:
                    if len(t.text) <= MAX_WORD_CHARS)
 
 
-def row(doc: IndexDocument, terms: str) -> dict:
-    """The ``search_documents`` row of a document (``terms``: its tsvector literal)."""
+def row(doc: IndexDocument, terms: DocumentTerms) -> dict:
+    """The ``search_documents`` row of a document (``terms``: its tsvectors)."""
     def ids(values) -> list[str]:  # in the document's order, as the Whoosh engine stores them
         return list(dict.fromkeys(v.strip() for v in values or [] if v and v.strip()))
 
@@ -113,7 +137,7 @@ def row(doc: IndexDocument, terms: str) -> dict:
         "published": date_number(doc.published),
         "seen": int(doc.first_seen.timestamp()) if doc.first_seen else 0,
         "found_at": _json(doc.found_at),
-        "terms": terms,
+        "terms": terms.terms, "rank_terms": terms.rank_terms, "length": terms.length,
     }
 
 

@@ -14,6 +14,7 @@ the answer, so a query whose words are all common and that has no phrase costs w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,8 +89,10 @@ class Matched:
     per_tier: list[tuple[str, int]]  # (kind, documents it adds after facets and dates)
 
 
-def match_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier], req: SearchRequest) -> Matched:
-    """The documents the tiers select (no tier: every document), unscored, and the facet counts."""
+def match_tiers(searcher, data: FacetData, scores: ScoreData | None, tiers: list[Tier], req: SearchRequest,
+                match: Callable[[Tier], np.ndarray] | None = None) -> Matched:
+    """The documents the tiers select (no tier: every document), unscored, and the facet counts. ``match``: the
+    mask of a tier's documents, when another engine than Whoosh finds them (search/pg_engine.py)."""
     filters = _filter_mask(data, req)
     if not tiers:
         cumulative, new_masks, per_tier = data.all_mask, [], []
@@ -99,7 +102,7 @@ def match_tiers(searcher, data: FacetData, scores: ScoreData, tiers: list[Tier],
         for i, tier in enumerate(tiers):
             if i and not tier.always and _count(cumulative, filters) >= FEW:
                 break
-            mask = data.mask(matching_docs(searcher, tier.q, data.all_docs, scores))
+            mask = match(tier) if match else data.mask(matching_docs(searcher, tier.q, data.all_docs, scores))
             new = mask & ~cumulative
             if i and not new.any():
                 continue
