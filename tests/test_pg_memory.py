@@ -127,3 +127,18 @@ def test_few_candidates_still_rank_well(engines, monkeypatch):  # noqa: F811
     a, b = evaluation.evaluate(whoosh, cases), evaluation.evaluate(postgres, cases)
     assert b["ndcg@10"] >= a["ndcg@10"] - RELEVANCE_GAP, (a["ndcg@10"], b["ndcg@10"])
     assert b["mrr@10"] >= a["mrr@10"] - RELEVANCE_GAP, (a["mrr@10"], b["mrr@10"])
+
+
+def test_the_ranking_vector_is_kept_in_the_row(pg_url):  # noqa: F811
+    """Every matching row's ``rank_terms`` is read by the first ranking stage: out of line (PostgreSQL's default
+    for a value that does not fit a 2 KB row) each costs TOAST index lookups, 0.3 s for 93,000 rows at 100,000
+    documents. Revision 0012 keeps it in the row; ``terms``, read for the best candidates only, may go out."""
+    database = create_engine(pg_url)
+    query = ("SELECT attname, attstorage FROM pg_attribute WHERE attrelid = 'search_documents'::regclass "
+             "AND attname IN ('rank_terms', 'terms')")
+    try:
+        with database.connect() as conn:
+            storage = dict(conn.exec_driver_sql(query).all())
+    finally:
+        database.dispose()
+    assert storage == {"rank_terms": "m", "terms": "x"}

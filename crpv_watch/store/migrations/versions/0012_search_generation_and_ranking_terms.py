@@ -8,7 +8,7 @@ every matching document's full ``tsvector``
 - ``search_documents.rank_terms``: a small ``tsvector`` (title, summary, unstemmed title words and the body's most
   frequent words) that picks the candidates the full ``terms`` then rank, and ``length``, the number of words of
   ``terms`` (its length normalisation). Filled here from ``terms`` in SQL, as the engine writes them
-  (search/pg_terms.py ``rank_vector``).
+  (search/pg_terms.py ``document_terms``), kept in the row (``STORAGE MAIN``) since every matching row's is read.
 
 SQLite installs search with Whoosh: nothing is created there (as in 0006).
 
@@ -54,6 +54,9 @@ def upgrade() -> None:
     op.add_column('search_documents', sa.Column('length', sa.Integer(), server_default='0', nullable=False))
     op.add_column('search_documents', sa.Column('rank_terms', postgresql.TSVECTOR(), server_default='',
                                                 nullable=False))
+    # Kept in the row: stored out of line (the default for a value that does not fit the row's 2 KB), reading
+    # the ~1.2 KB of 93,000 matching rows took 0.3 s of TOAST lookups at 100,000 documents, in the row 0.02 s.
+    op.execute("ALTER TABLE search_documents ALTER COLUMN rank_terms SET STORAGE MAIN")
     op.execute(FILL)
     op.create_table('search_state',
                     sa.Column('id', sa.Integer(), nullable=False),
