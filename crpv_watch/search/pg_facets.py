@@ -31,9 +31,9 @@ class PgFacetData(FacetData):
 
     def __init__(self, conn, generation: int):
         self.generation = generation
-        docnums, published, seen = fulltext.document_columns(conn)
-        self.docnums = docnums
-        self.size = len(docnums)
+        read = fulltext.document_facets(conn)
+        self.docnums = read.docnums
+        self.size = len(self.docnums)
         self.all_mask = np.ones(self.size, dtype=bool)
         self.value_docs = {}
         self.value_ids = {}
@@ -42,11 +42,10 @@ class PgFacetData(FacetData):
         self.entry_docs = {}
         self.entry_values = {}
         for field in FACET_FIELDS.values():
-            postings = fulltext.facet_postings(conn, field)
-            self._add_field(field, {value: self.positions(numbers)[0] for value, numbers in postings.items()})
-        self.published = published
-        self.seen = seen
-        self._published = published
+            self._add_field(field, read.postings[field])
+        self.published = read.published
+        self.seen = read.seen
+        self._published = read.published
         self._newest = None
         self._oldest = None
 
