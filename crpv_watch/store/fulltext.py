@@ -13,6 +13,7 @@ Conditions reach this module as a small neutral tree (``search/pg_terms.py``): `
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -236,17 +237,21 @@ def document_facets(conn: Connection) -> DocumentFacets:
     """Every document's number, dates and facet values, in one pass over the table (ten statements that each
     scanned it took 4.6–5.5 s at 100,000 documents, this one 1.6 s)."""
     joined = ", ".join(f"array_to_string({name}, chr(31))" for name in FACET_COLUMNS)
-    rows = conn.exec_driver_sql(f"SELECT docnum, published, seen, {joined} FROM search_documents "
-                                "ORDER BY docnum").all()
+    # Streamed in chunks (a server-side cursor): holding the 100,000 rows at once raised a node's peak RSS by 90 MB.
+    rows = conn.execution_options(stream_results=True, yield_per=5000).exec_driver_sql(
+        f"SELECT docnum, published, seen, {joined} FROM search_documents ORDER BY docnum")
+    columns: tuple[array, array, array] = (array("q"), array("q"), array("q"))
     lists: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_COLUMNS}
     for position, row in enumerate(rows):
+        for column, number in zip(columns, row[:3], strict=True):
+            column.append(number)
         for by_value, values in zip(lists.values(), row[3:], strict=True):
             if values:
                 for value in values.split(_VALUE_SEPARATOR):
                     by_value.setdefault(value, []).append(position)
     postings = {name: {value: np.asarray(by_value[value], dtype=np.int64) for value in sorted(by_value)}
                 for name, by_value in lists.items()}
-    return DocumentFacets(*(np.fromiter((row[i] for row in rows), np.int64, len(rows)) for i in range(3)), postings)
+    return DocumentFacets(*(np.frombuffer(column, dtype=np.int64).copy() for column in columns), postings)
 
 
 def numbers_of(conn: Connection, ids: list[str]) -> dict[str, int]:
