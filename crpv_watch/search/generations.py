@@ -146,18 +146,24 @@ def acquire(lock, timeout: float) -> bool:
         time.sleep(0.1)
 
 
+def add_documents(writer, docs: Iterable[IndexDocument]) -> int:
+    """Adds ``docs`` to ``writer``; the first version of a repeated id is kept. Returns how many were added."""
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.id in seen:
+            continue
+        seen.add(doc.id)
+        writer.add_document(**to_fields(doc))
+    return len(seen)
+
+
 def fill(ix, docs: Iterable[IndexDocument]) -> int:
     """Adds ``docs`` to an empty index in one commit; the first version of a repeated id is kept."""
-    seen: set[str] = set()
     writer = ix.writer()
     try:
-        for doc in docs:
-            if doc.id in seen:
-                continue
-            seen.add(doc.id)
-            writer.add_document(**to_fields(doc))
+        count = add_documents(writer, docs)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    return len(seen)
+    return count

@@ -30,6 +30,8 @@ from whoosh.query import Or
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
+from .expansion import whole_index_terms
+
 try:  # whoosh3 codec's on-disk leaf matcher (whoosh-reloaded is pinned < 2.8)
     from whoosh.codec.whoosh3 import W3LeafMatcher
 except ImportError:  # pragma: no cover
@@ -170,7 +172,7 @@ def top_docs(searcher, q, limit: int, allow=None, data: ScoreData | None = None)
         return None
     data = data if data is not None and data.searcher is searcher else ScoreData(searcher)
     context = searcher.context(limit=limit)
-    tree = binary_ors(q)
+    tree = binary_ors(whole_index_terms(q, searcher.reader()))
     total = searcher.doc_count_all()
     mask = np.zeros(total, dtype=bool)
     scores = np.zeros(total, dtype=np.float64)
