@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from whoosh.writing import SegmentWriter
-
 from ..items import IndexDocument
 from . import generations as gens
 
@@ -45,7 +43,7 @@ class DocumentParts:
 def _write_segment(path: str, indexname: str, part: Iterable[IndexDocument]):
     """In a worker: ``part`` as one finished segment of the index at ``path`` (the parent holds its lock)."""
     ix = gens.storage(Path(path)).open_index(indexname)
-    writer = SegmentWriter(ix, _lk=False)
+    writer = gens.RebuildWriter(ix, _lk=False)
     try:
         added = gens.add_documents(writer, part)
         segment = writer._finalize_segment() if added else None
