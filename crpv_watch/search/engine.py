@@ -28,7 +28,7 @@ from .hits import build_hits
 from .query import QueryContext, plain_query
 from .related import SUGGEST_BELOW, correct, key_terms, like_query
 from .schema import FACET_FIELDS, SCHEMA_VERSION, to_fields
-from .segments import DocumentParts, fill_parallel
+from .segments import MAX_PARTS, DocumentParts, fill_parallel
 from .synonyms import Synonyms
 from .tiers import ANY_WORD_NOTICE, Found, Tier, build_tiers, match_tiers, notices, run_tiers
 from .topk import ScoreData
@@ -75,8 +75,9 @@ class SearchEngine:
         self.synonyms = synonyms if synonyms is not None else Synonyms.from_themes_file()
         self.reference_date: dt.date | None = None  # "today" of the recency boost (fixed by benchmarks)
         self.needs_rebuild = False
-        # Processes (one segment each) writing a rebuild the indexer gives as DocumentParts: one per core.
-        self.rebuild_parts = parallel.default_procs()
+        # Processes (one segment each) writing a rebuild the indexer gives as DocumentParts: one per core, at
+        # most MAX_PARTS (every segment adds its own matcher tree to each query).
+        self.rebuild_parts = min(parallel.default_procs(), MAX_PARTS)
         self._read_lock = threading.RLock()
         self._write_lock = threading.RLock()
         self._ix = None

@@ -27,6 +27,9 @@ from . import generations as gens
 # Below this many documents a rebuild stays in one process: starting the workers (importing the project in each)
 # costs more than it saves.
 PARALLEL_MIN_DOCS = 2_000
+# Segments a rebuild writes at most, whatever the cores: a query evaluates each segment's matchers in turn, and
+# Whoosh's merge policy never merges large segments back together.
+MAX_PARTS = 4
 
 
 @dataclass
