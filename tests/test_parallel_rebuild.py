@@ -7,14 +7,17 @@ fuzzy words (which Whoosh expands segment by segment), phrases, operators, facet
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from crpv_watch.search import evaluation
 from crpv_watch.search.engine import SearchEngine
-from crpv_watch.search.segments import DocumentParts
+from crpv_watch.search.segments import DocumentParts, RebuildWorkerDied
 from crpv_watch.search.synonyms import Synonyms
 from crpv_watch.search.types import SearchRequest
 
@@ -141,10 +144,68 @@ def test_a_failing_part_leaves_the_live_index_untouched(serial_and_parallel, tmp
         engine.close()
 
 
+class KilledMidway:
+    """A part whose worker process is killed, as by the kernel's out-of-memory killer, after two documents."""
+
+    def __init__(self, docs):
+        self.docs = docs
+
+    def __iter__(self):
+        yield from self.docs[:2]
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_worker_leaves_the_old_index_served_and_says_so_in_french(serial_and_parallel, tmp_path):
+    from crpv_watch.indexing.rebuild import failure_in_french
+    from crpv_watch.store.failures import describe
+
+    _serial, _parallel, docs, synonyms = serial_and_parallel
+    engine = engine_at(tmp_path / "killed", docs, synonyms)
+    try:
+        engine.rebuild(docs[:10])
+        live, before = engine._generation, answer(engine, SearchRequest(q="quartier"))
+        with pytest.raises(RebuildWorkerDied) as killed:
+            engine.rebuild(DocumentParts([docs[:20], KilledMidway(docs[20:40]), docs[40:60]]))
+        assert engine._generation == live and engine.count() == 10
+        assert answer(engine, SearchRequest(q="quartier")) == before
+        assert [p.name for p in (tmp_path / "killed").iterdir() if p.name.startswith("v-")] == [live]
+        french = describe(killed.value)
+        assert french.startswith("un processus de la reconstruction de l'index s'est arrêté brutalement")
+        assert "l'index en service reste l'ancien" in french and failure_in_french(killed.value).startswith(french)
+        assert engine.rebuild(DocumentParts([docs[:5], docs[5:12]])) == 12  # nothing left locked
+    finally:
+        engine.close()
+
+
+def store_requests(services) -> list[SearchRequest]:
+    """Requests over build_services' corpus that read every field a worker fills from its own store range."""
+    from test_web_search import HIDDEN_TITLE
+
+    pillar = services.vocabulary.pillar_of("participation_habitants")
+    words = ["jardin", "jardin partagé", "renouv*", "quartier", "habitants", "quartier~2", "masqué", HIDDEN_TITLE,
+             '"jardin partagé"', "jeunes OR santé", ""]
+    reqs = [SearchRequest(q=q, per_page=20) for q in words]
+    reqs += [SearchRequest(q=q, per_page=20, sort=sort) for q in ("", "quartier") for sort in ("newest", "oldest")]
+    reqs += [SearchRequest(region=["11"], per_page=20), SearchRequest(q="habitants", region=["84", "32"]),
+             SearchRequest(pillar=[pillar], per_page=20), SearchRequest(q="quartier", pillar=[pillar]),
+             SearchRequest(department=["93"]), SearchRequest(centre=["labo-cites"], per_page=20),
+             SearchRequest(theme=["jeunesse"], sort="newest"), SearchRequest(year=["2023", "2024"], per_page=20),
+             SearchRequest(q="quartier", date_from=dt.date(2021, 1, 1), date_to=dt.date(2023, 6, 30)),
+             SearchRequest(q="quartier", page=2, per_page=3)]
+    return reqs
+
+
+def segment_sizes(engine: SearchEngine) -> list[int]:
+    with engine._read_lock:
+        return [leaf.doc_count_all() for leaf, _ in engine._current().reader().leaf_readers()]
+
+
 def test_the_indexer_rebuilds_the_store_in_ranges_read_by_the_workers(tmp_path, monkeypatch):
-    """Through the store: each worker reads its own id range (hidden documents left out, regions and pillars
-    as in one process), and the index answers as the one-process rebuild."""
-    from test_web_search import CORPUS, build_services
+    """Through the store and the app's own wiring: each worker reads its own id range (the hidden document left
+    out, regions, pillars, departments and dates as in one process), and the index answers as the one-process
+    rebuild, scores included. A lost or doubled range changes the documents; a wrong count of documents in the
+    scoring changes the scores."""
+    from test_web_search import CORPUS, build_services, doc_id
 
     from crpv_watch.indexing.writer import Indexer
     from crpv_watch.search import segments
@@ -153,16 +214,29 @@ def test_the_indexer_rebuilds_the_store_in_ranges_read_by_the_workers(tmp_path, 
     try:
         monkeypatch.setattr(segments, "PARALLEL_MIN_DOCS", 1_000_000)
         assert Indexer(services).rebuild() == len(CORPUS)
+        assert segment_sizes(services.engine) == [len(CORPUS)]
         serial_ids = stored_ids(services.engine)
-        serial = {q: answer(services.engine, SearchRequest(q=q)) for q in ("jardin", "renouv*", "", "quartier")}
+        assert sorted(serial_ids) == sorted(doc_id(n) for n in range(len(CORPUS)))  # the hidden one left out
+        reqs = store_requests(services)
+        serial = [answer(services.engine, req) for req in reqs]
+        everything = serial[reqs.index(SearchRequest(q="", per_page=20))]
+        assert everything["total"] == len(CORPUS)
+        assert {v for v, _ in everything["facets"]["region"]} == {"11", "84", "32", "44"}
+        assert everything["facets"]["pillar"] and everything["facets"]["department"]
+
         monkeypatch.setattr(segments, "PARALLEL_MIN_DOCS", 2)
-        services.engine.rebuild_parts = 2
+        services.engine.rebuild_parts = 3
         done: list[int] = []
         assert Indexer(services).rebuild(progress=done.append) == len(CORPUS) and done[-1] == len(CORPUS)
-        assert segment_count(services.engine) == 2
+        assert segment_sizes(services.engine) == [3, 3, 4]  # three workers, consecutive store ranges
         assert stored_ids(services.engine) == serial_ids
-        for q, expected in serial.items():
-            got = answer(services.engine, SearchRequest(q=q))
-            assert got.pop("scores") == pytest.approx(expected.pop("scores"), rel=1e-9) and got == expected, q
+        compared = 0
+        for req, expected in zip(reqs, serial, strict=True):
+            got = answer(services.engine, req)
+            assert got["scores"] == pytest.approx(expected["scores"], rel=1e-9), req
+            assert {k: v for k, v in got.items() if k != "scores"} == \
+                {k: v for k, v in expected.items() if k != "scores"}, req
+            compared += len(got["ids"])
+        assert compared > 60
     finally:
         services.close()

@@ -265,7 +265,7 @@ class SearchEngine:
     def rebuild(self, docs: Iterable[IndexDocument], progress: Callable[[int], None] | None = None) -> int:
         """Builds a new generation from ``docs`` aside, swaps the pointer to it, then deletes the old one.
 
-        ``DocumentParts`` are written by one process per part (``segments.py``, ``rebuild_procs`` parts asked
+        ``DocumentParts`` are written by one process per part (``segments.py``, ``rebuild_parts`` parts asked
         by the indexer); ``progress`` then hears the documents done as each part ends.
 
         Searches keep answering from the old generation meanwhile; other writers wait (or fail with

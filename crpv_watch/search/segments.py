@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 from ..items import IndexDocument
+from ..store.failures import InterruptedWrite
 from . import generations as gens
 
 # Below this many documents a rebuild stays in one process: starting the workers (importing the project in each)
@@ -30,6 +32,15 @@ PARALLEL_MIN_DOCS = 2_000
 # Segments a rebuild writes at most, whatever the cores: a query evaluates each segment's matchers in turn, and
 # Whoosh's merge policy never merges large segments back together.
 MAX_PARTS = 4
+
+
+class RebuildWorkerDied(InterruptedWrite):
+    """A worker process of a parallel rebuild died (killed, out of memory): the new generation is dropped."""
+
+
+WORKER_DIED = ("un processus de la reconstruction de l'index s'est arrêté brutalement (tué, ou à court de "
+               "mémoire) ; rien n'a été remplacé, l'index en service reste l'ancien. Relancez la reconstruction "
+               "(crpv-watch index rebuild).")
 
 
 @dataclass
@@ -75,6 +86,9 @@ def fill_parallel(ix, path: Path, parts: list[Iterable[IndexDocument]],
                 if progress:
                     progress(done_count)
             results = [f.result() for f in futures]
+    except BrokenProcessPool as exc:  # a worker died without a word: the pool has terminated the others
+        writer.cancel()
+        raise RebuildWorkerDied(WORKER_DIED) from exc
     except BaseException:
         writer.cancel()
         raise
