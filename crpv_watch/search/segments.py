@@ -10,11 +10,14 @@ compares the answers of a one-segment and a parallel index.
 
 Workers are ``spawn``ed (``fork`` is unsafe in the threaded worker and web processes); the parent holds the new
 generation's write lock and commits the segments' table of contents, as Whoosh's own ``MpWriter`` does with
-``multisegment=True`` (whose document-to-process dispatch is what made the split vary).
+``multisegment=True`` (whose document-to-process dispatch is what made the split vary). Only then is the new
+generation swapped in: a worker that raises, or dies without a word (killed, out of memory), drops it and the old
+one stays served (``RebuildWorkerDied`` carries the French line the CLI and the index page show).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -86,11 +89,11 @@ def fill_parallel(ix, path: Path, parts: list[Iterable[IndexDocument]],
                 if progress:
                     progress(done_count)
             results = [f.result() for f in futures]
-    except BrokenProcessPool as exc:  # a worker died without a word: the pool has terminated the others
-        writer.cancel()
-        raise RebuildWorkerDied(WORKER_DIED) from exc
-    except BaseException:
-        writer.cancel()
+    except BaseException as exc:
+        with contextlib.suppress(Exception):  # the generation is dropped anyway; the first failure is the one told
+            writer.cancel()
+        if isinstance(exc, BrokenProcessPool):  # a worker died without a word: the pool has ended the others
+            raise RebuildWorkerDied(WORKER_DIED) from exc
         raise
     writer._close_segment()
     writer._commit_toc(list(writer.segments) + [segment for segment, _ in results if segment is not None])
