@@ -26,6 +26,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from ..items import IndexDocument
+from .posting_pool import MarshalPostingPool
 from .schema import SCHEMA_VERSION, build_schema, to_fields
 
 POINTER = "CURRENT"
@@ -168,8 +169,12 @@ class _Lengths:
 
 
 class RebuildWriter(SegmentWriter):
-    """Whoosh's segment writer, with the field lengths held in memory while the postings are written (the same
-    segment, byte for byte)."""
+    """Whoosh's segment writer, with the field lengths held in memory while the postings are written and the
+    postings' runs sorted through marshal (posting_pool.py): the same segment, byte for byte."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = MarshalPostingPool(self.pool.tempstore, self.newsegment, limitmb=self.pool.limit // 2**20)
 
     def _flush_segment(self):  # SegmentWriter._flush_segment with the lengths reader wrapped
         self.perdocwriter.close()
