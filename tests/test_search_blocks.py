@@ -11,10 +11,12 @@ import pytest
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 
 from crpv_watch.search.blocks import TermBlocks
 from crpv_watch.search.matching import matching_docs
+from crpv_watch.search.positions import PackedPositions, packed_positions
 from crpv_watch.search.schema import build_schema
 from crpv_watch.search.topk import ScoreData, _read_block_postings
 
@@ -32,11 +34,19 @@ def _text(rng: random.Random, i: int) -> str:
     return " ".join(words)
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory):
+def _whoosh_positions_schema():
+    """The schema with Whoosh's own pickled positions (what indexes built before the packed format hold)."""
+    schema = build_schema()
+    for name in ("title", "title_exact", "summary", "body", "credits"):
+        schema[name].format = Positions(field_boost=schema[name].format.field_boost)
+    return schema
+
+
+@pytest.fixture(scope="module", params=["packed", "whoosh"])
+def searcher(tmp_path_factory, request):
     rng = random.Random(15)
     path = tmp_path_factory.mktemp("blocks")
-    ix = FileStorage(str(path)).create_index(build_schema())
+    ix = FileStorage(str(path)).create_index(build_schema() if request.param == "packed" else _whoosh_positions_schema())
     for part in range(3):  # three segments
         writer = ix.writer()
         for i in range(part * 700, part * 700 + 700):
@@ -96,3 +106,46 @@ def test_phrases_match_where_whoosh_phrase_does(searcher, cached):
         assert set(matching_docs(searcher, q, all_docs, data)) == expected, text
         nonempty += bool(expected)
     assert nonempty > 10
+
+
+def test_packed_positions_are_the_positions():
+    fmt = PackedPositions()
+    for poslist in ([0], [3, 4, 90], list(range(0, 300_000, 7)), [5, 70_000, 70_001], []):
+        value = fmt.encode(poslist)
+        assert fmt.decode_positions(value) == poslist
+        assert fmt.decode_frequency(value) == len(poslist)
+        assert Positions().decode_positions(Positions().encode(poslist)) == poslist
+        assert PackedPositions().decode_positions(Positions().encode(poslist)) == poslist  # an older index's value
+    values = [fmt.encode(p) for p in ([1, 2], [0, 80_000], [9])]
+    counts, positions = packed_positions(values)
+    assert counts.tolist() == [2, 2, 1] and positions.tolist() == [1, 2, 0, 80_000, 9]
+
+
+def test_phrase_sets_do_not_depend_on_the_positions_format(tmp_path):
+    """The same documents indexed with Whoosh's positions and with packed ones: every phrase, through Whoosh's own
+    phrase matcher and through ours, matches the same documents (punctuation, elision and hyphens included)."""
+    rng = random.Random(4)
+    texts = [_text(rng, i) for i in range(400)]
+    searchers = []
+    for name, schema in (("packed", build_schema()), ("whoosh", _whoosh_positions_schema())):
+        (tmp_path / name).mkdir()
+        ix = FileStorage(str(tmp_path / name)).create_index(schema)
+        with ix.writer() as writer:
+            for i, text in enumerate(texts):
+                writer.add_document(id=f"d{i}", body=text)
+        searchers.append(ix.searcher())
+    assert type(searchers[0].schema["body"].format) is PackedPositions
+    phrases = ["quartier habitants", "l’école projet", "quartier-champ du moulin", "ville, jardin", "école-projet"]
+    phrases += [" ".join(rng.choice(COMMON) for _ in range(rng.randint(2, 4))) for _ in range(30)]
+    all_docs = frozenset(range(400))
+    nonempty = 0
+    for text in phrases:
+        words = [t.text for t in searchers[0].schema["body"].analyzer(text)]
+        q = query.Phrase("body", words)
+        found = [set(s.docs_for_query(q)) for s in searchers]
+        found += [set(matching_docs(s, q, all_docs, ScoreData(s))) for s in searchers]
+        assert found[1:] == found[:1] * 3, text
+        nonempty += bool(found[0])
+    assert nonempty > 10
+    for s in searchers:
+        s.close()

@@ -20,6 +20,7 @@ from whoosh.system import _INT_SIZE
 
 from .blocks import TermBlocks
 from .facets import intersect, posting_ids
+from .positions import PackedPositions, is_packed, packed_positions
 
 
 def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None) -> set[int] | frozenset[int]:
@@ -82,7 +83,7 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
             continue
         leaves = [m.child if isinstance(m, FilterMatcher) else m for m in matchers]
         if all(_block_readable(m) for m in leaves):
-            if type(leaves[0].format) is Positions:
+            if type(leaves[0].format) in (Positions, PackedPositions):
                 # Rarest word first: the later (commoner) words are read and decoded only for the documents
                 # still possible. The set is the same in any order (an intersection).
                 order = sorted(range(len(words)), key=lambda i: leaf.frequency(fieldname, words[i]))
@@ -192,8 +193,9 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
     asked for any documents in any order, so the documents go in chunks.
 
     Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
-    without the final STOP; a word's values are unpickled in one ``loads`` as a list of lists. None (the caller
-    then checks document by document) when a value is not in that shape.
+    without the final STOP, and a word's values are unpickled in one ``loads`` as a list of lists; or packed
+    deltas (``search/positions.py``), read with one ``numpy.frombuffer``. None (the caller then checks document
+    by document) when a value is in neither shape.
     """
     if chunked and len(local) > _CHUNK:  # bounded numpy temporaries (peak memory)
         out: list[int] = []
@@ -238,6 +240,8 @@ def _positions_of(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     """(count per value, all positions) of encoded ``Positions`` values; None when one is not in the expected form."""
     if not raw:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if is_packed(raw[0]):
+        return packed_positions(raw)
     bodies = []
     for v in raw:
         if v[_INT_SIZE:_INT_SIZE + 2] != _PROTO2:
