@@ -194,7 +194,7 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
 
     Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
     without the final STOP, and a word's values are unpickled in one ``loads`` as a list of lists; or packed
-    deltas (``search/positions.py``), read with one ``numpy.frombuffer``. None (the caller then checks document
+    positions (``search/positions.py``), read with one ``numpy.frombuffer``. None (the caller then checks document
     by document) when a value is in neither shape.
     """
     if chunked and len(local) > _CHUNK:  # bounded numpy temporaries (peak memory)
@@ -214,8 +214,9 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
         if decoded is None:
             return None
         counts, positions = decoded
-        # Positions are below 2**32, so p - i < 0 never meets a real key of the previous document.
-        word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << 32) + (positions - i)
+        # Key (document, p - i + len(order)): the last term stays in [1, 2**33) for positions below 2**32
+        # (_positions_of gives no others), so no key spills into the next or previous document.
+        word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << _KEY_SHIFT) + (positions + (len(order) - i))
         if len(word_keys) > 1 and not (word_keys[1:] >= word_keys[:-1]).all():
             word_keys.sort()
         if keys is None:
@@ -227,12 +228,13 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
             keys = word_keys
         if not len(keys):
             return []
-        docs = keys >> 32
+        docs = keys >> _KEY_SHIFT
         alive = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].tolist()
     return alive
 
 
 _CHUNK = 2048  # documents a batch
+_KEY_SHIFT = 33
 _PROTO2 = b"\x80\x02"
 
 
@@ -258,7 +260,10 @@ def _positions_of(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=total)
     running = np.cumsum(deltas)
     before = np.concatenate(([0], running))[np.cumsum(counts) - counts]  # the running sum before each value
-    return counts, running - np.repeat(before, counts)
+    positions = running - np.repeat(before, counts)
+    if total and (positions.min() < 0 or positions.max() >= 1 << 32):  # outside the keys' range
+        return None
+    return counts, positions
 
 
 def has_phrase(q: query.Query | None) -> bool:

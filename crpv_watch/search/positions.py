@@ -4,8 +4,8 @@ Whoosh's ``Positions`` format stores a word's positions in a document as ``pack_
 checking a phrase of common words unpickles every position of its words in every candidate document (at 50,000
 documents ``quartier`` has 1.5 M positions: most of a phrase query's time, docs/PERFORMANCE.md). ``PackedPositions``
 keeps the same count prefix (so frequencies and weights read as before) followed by one byte giving the width of
-the positions (2 bytes, or 4 in a document of more than 65,536 words) and the positions themselves as little-endian
-unsigned integers (not deltas: no running sum to undo, and as small as pickled deltas below 65,536):
+the positions (2 bytes, or 4 in a document of more than 65,536 words: a long PDF) and the positions themselves as
+little-endian unsigned integers (not deltas: no running sum to undo, and as small as pickled deltas below 65,536):
 ``search/matching.py`` decodes the values of thousands of documents with one ``numpy.frombuffer``. The positions
 are the same, so phrases match exactly where they did; only an index built with this format (a rebuild) reads
 faster, an older index keeps Whoosh's format and is read as before.
@@ -38,7 +38,10 @@ class PackedPositions(Positions):
         # array, not numpy: called for every word of every document while indexing, mostly with a handful of
         # positions, where numpy's per-call cost would dominate.
         width = NARROW if not poslist or max(poslist) < 1 << 16 else WIDE
-        packed = array(_ARRAY_CODES[width], poslist)
+        try:
+            packed = array(_ARRAY_CODES[width], poslist)
+        except OverflowError:  # a position beyond uint32 (never from a real text): Whoosh's own encoding, which
+            return Positions.encode(self, poslist)  # decode_positions and the phrase matcher read too
         if _BIG_ENDIAN:
             packed.byteswap()
         return pack_uint(len(packed)) + _WIDTH_BYTES[width] + packed.tobytes()
