@@ -207,3 +207,8 @@ def test_packed_positions_are_the_positions():
     counts, positions = packed_positions(values)
     assert counts.tolist() == [2, 2, 1] and positions.tolist() == [1, 2, 0, 80_000, 9]
     assert packed_positions(values + [fmt.encode([2**33])]) is None  # the caller then goes document by document
+    assert packed_positions([fmt.encode([3, 4]), Positions().encode([3, 4])]) is None  # an older index's value
+    assert packed_positions([fmt.encode([3, 4])[:-1]]) is None and packed_positions([b"\x00\x00"]) is None
+    for uniform in ([[1, 2], [7], []], [[70_000], [0, 90_000, 2**32 - 1]]):  # one width for all the values
+        counts, positions = packed_positions([fmt.encode(p) for p in uniform])
+        assert counts.tolist() == [len(p) for p in uniform] and positions.tolist() == sum(uniform, [])

@@ -57,15 +57,29 @@ def is_packed(value: bytes) -> bool:
 
 
 def packed_positions(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(count per value, all positions) of packed values, in one pass; None when one is not packed."""
-    if not all(is_packed(v) for v in raw):
+    """(count per value, all positions) of packed values, in one pass; None when one is not packed.
+
+    The values are joined once and their headers read and dropped with numpy: a phrase of common words has
+    ~100,000 values at 5,000 documents, where a Python loop per value costs more than the decoding itself."""
+    if not raw:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+    if lengths.min() < HEADER:
         return None
-    if all(v[_INT_SIZE] == NARROW for v in raw):
-        positions = np.frombuffer(b"".join(v[HEADER:] for v in raw), dtype=DTYPES[NARROW]).astype(np.int64)
-    else:
-        positions = np.concatenate([np.frombuffer(v, dtype=DTYPES[v[_INT_SIZE]], offset=HEADER).astype(np.int64)
-                                    for v in raw])
-    counts = np.frombuffer(b"".join(v[:_INT_SIZE] for v in raw), dtype=">u4").astype(np.int64)
-    if int(counts.sum()) != len(positions):
+    data = np.frombuffer(b"".join(raw), dtype=np.uint8)
+    starts = np.cumsum(lengths) - lengths
+    counts = np.zeros(len(raw), dtype=np.int64)
+    for k in range(_INT_SIZE):  # pack_uint: big-endian uint32
+        counts = (counts << 8) | data[starts + k]
+    widths = data[starts + _INT_SIZE].astype(np.int64)
+    if not ((widths == NARROW) | (widths == WIDE)).all() or not (lengths == HEADER + widths * counts).all():
         return None
+    payload = np.ones(len(data), dtype=bool)
+    payload[(starts[:, None] + np.arange(HEADER)).ravel()] = False
+    for width, dtype in DTYPES.items():
+        if (widths == width).all():
+            return counts, data[payload].view(dtype).astype(np.int64)
+    # Both widths (a document of more than 65,536 words among the others): value by value.
+    positions = np.concatenate([np.frombuffer(v, dtype=DTYPES[v[_INT_SIZE]], offset=HEADER).astype(np.int64)
+                                for v in raw])
     return counts, positions
