@@ -210,3 +210,12 @@ def test_textual_references_to_modules_resolve():
         assert hasattr(importlib.import_module(module), name), ref
     for module in modules:
         assert importlib.util.find_spec(module) is not None, module
+
+
+def test_migration_revisions_import_no_application_code():
+    # A revision must do the same thing forever: application code it imported could change under it.
+    for path in sorted((PACKAGE / "store" / "migrations" / "versions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+        names += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        assert not [n for n in names if n.startswith("crpv_watch")], f"{path.name} imports application code"

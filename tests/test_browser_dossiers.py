@@ -114,8 +114,8 @@ def test_an_editor_adds_a_result_and_comes_back_to_the_search(browser, site, sig
         assert page.evaluate("document.activeElement.id") == f"r-{target}"
         assert page.locator(f"#r-{target}").evaluate(
             "e => { const r = e.getBoundingClientRect(); return r.top > -1 && r.bottom <= innerHeight; }")
-        assert "Document ajouté au dossier « Participation des habitants »." in page.locator(
-            ".flash-messages").inner_text()
+        assert "Document ajouté au dossier « Participation des habitants »." in result.locator(
+            ".result-flash").inner_text()  # said at the result, where the editor is
         assert "Dans le dossier : « Participation des habitants »" in page.locator(
             "li.result", has=page.locator(f"#r-{target}")).inner_text()
         public = context.new_page()

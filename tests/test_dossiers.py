@@ -141,11 +141,20 @@ def test_add_from_search_results_comes_back_to_the_same_search(editor, svc):
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/?q=conseils+citoyens&sort=date#r-doc-a"
     back = unescape(editor.get(resp.headers["Location"]).get_data(as_text=True))
-    assert "Document ajouté au dossier « Participation : l'essentiel »." in back
+    # The message is at the result the editor comes back to (where the focus is), not at the top of the page.
+    result = back[back.index('id="r-doc-a"'):]
+    result = result[:result.index("</li>")]
+    assert "Document ajouté au dossier « Participation : l'essentiel »." in result
+    assert 'class="flash-messages"' not in back
     assert "Dans le dossier : « Participation : l'essentiel »" in back
     # Added again: said so, in French, and still one item.
     resp = editor.post("/editeurs/dossiers/ajouter", data={"csrf_token": token(page), **form, "note": ""})
     assert "déjà dans le dossier" in unescape(editor.get(resp.headers["Location"]).get_data(as_text=True))
+    # Sent back to a result that is no longer listed (another search), the message is still shown, at the top.
+    resp = editor.post("/editeurs/dossiers/ajouter", data={"csrf_token": token(page), **form, "note": "",
+                                                          "back": "/?q=zzzz#r-doc-a"})
+    elsewhere = unescape(editor.get(resp.headers["Location"]).get_data(as_text=True))
+    assert 'class="flash-messages"' in elsewhere and "déjà dans le dossier" in elsewhere
     assert len(re.findall(r'name="item" value="(\d+)"', editor.get(edit_url).get_data(as_text=True))) == 1
     assert "Le guide de référence." in editor.get(edit_url).get_data(as_text=True)
 

@@ -127,3 +127,22 @@ def test_sections_in_the_source_form_and_the_tester(svc):
         assert "sections:" in sources.read_text(encoding="utf-8")
     finally:
         site.stop()
+
+
+def test_the_type_confidence_migration_backfills_as_the_store_computes():
+    # Revision 0011 carries a frozen copy of the function: today both must agree on every kind of explanation.
+    import importlib.util
+    from pathlib import Path
+
+    import crpv_watch
+    from crpv_watch.store.confidence import type_confidence_of
+
+    path = next((Path(crpv_watch.__file__).parent / "store" / "migrations" / "versions").glob("0011_*.py"))
+    spec = importlib.util.spec_from_file_location("revision_0011", path)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    cases = [("a_qualifier", None), ("guide_methodologique", [{"field": "model", "score": 0.2}]),
+             ("etude_rapport", [{"field": "title"}, {"field": "score", "score": 1.2}]),
+             ("actualite", [{"field": "score", "score": 0}]), ("actualite", None), ("actualite", ["x"])]
+    for doctype, explanation in cases:
+        assert revision.type_confidence_of(doctype, explanation) == type_confidence_of(doctype, explanation)

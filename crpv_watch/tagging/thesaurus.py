@@ -309,6 +309,11 @@ def load_themes(path: str | Path = DEFAULT_THEMES) -> tuple[dict[str, Pillar], d
     return _run(_parse_themes, path, "theme")
 
 
+def load_doctypes(path: str | Path = DEFAULT_DOCTYPES) -> tuple[dict[str, DocType], list[str]]:
+    """(document types by id, precedence)."""
+    return _run(_parse_doctypes, path, "doctype")
+
+
 def load_regions(path: str | Path = DEFAULT_REGIONS) -> tuple[dict[str, Region], dict[str, Region]]:
     """(the 18 regions, other territories with QPV such as Saint-Martin) keyed by INSEE code."""
     return _run(_parse_regions, path, "region")

@@ -19,7 +19,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 # "de la source « x »": the owner of a field, in French, by the kind of entry it belongs to.
 OWNER_KINDS = {"source": "de la source", "theme": "du thème", "pillar": "du pilier",
-               "doctype": "du type de document", "region": "de la région"}
+               "doctype": "du type de document", "region": "de la région",
+               "cue": "de l'indice de genre"}
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,10 @@ def change(dossier_id: int):
             message = "Document retiré du dossier."
         else:
             abort(400)
-    flash(message, "success")
     back = page_to_return_to(request.form.get("back") or "")
+    # Back at a result, the message is shown at that result (where the focus is), not at the top of the page.
+    anchor = back.partition("#")[2] if back else ""
+    flash(message, f"success@{anchor}" if anchor else "success")
     if back:
         return redirect(back)
     return redirect(url_for(".edit", dossier_id=dossier_id))

@@ -105,7 +105,8 @@ def results_curation(ids: list[str]) -> dict | None:
 
     query = request.query_string.decode("utf-8", "replace")
     return {"dossiers": dossiers_for_document_page(), "holding": dossiers_of_results(ids),
-            "back": url_for("search.index") + ("?" + query if query else "")}
+            "back": url_for("search.index") + ("?" + query if query else ""),
+            "anchors": {f"r-{i}" for i in ids}}  # results that show their own messages (base.html)
 
 
 def result_formats(ids: list[str]) -> dict[str, str]:

@@ -7,7 +7,6 @@ Create Date: 2026-12-07 04:10:00
 from alembic import op
 import sqlalchemy as sa
 
-from crpv_watch.store.confidence import type_confidence_of
 
 
 revision = '0011'
@@ -16,6 +15,22 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+
+
+# A frozen copy of store/confidence.type_confidence_of as it was at this revision: a migration must do the same
+# thing whatever the application code later becomes (tests/test_store_confidence.py holds the two equal today).
+def type_confidence_of(doctype, explanation):
+    if doctype == 'a_qualifier':
+        return 0.0
+    entries = [e for e in explanation or [] if isinstance(e, dict)]
+    for entry in entries:
+        if entry.get('field') == 'model':
+            return float(entry.get('score') or 0.0)
+    for entry in entries:
+        if entry.get('field') == 'score':
+            score = float(entry.get('score') or 0.0)
+            return score / (1.0 + score) if score > 0 else 0.0
+    return 0.5
 
 
 def upgrade() -> None:
