@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 10000,50000] [--quick] [--queries 200]
                                      [--engines ours,postgresql,naive,fts5,tantivy] [--postgres-url URL]
-                                     [--procs N]  (processes analysing documents in the PostgreSQL rebuild)
+                                     [--procs N]  (processes of a rebuild: PostgreSQL analysis, ours segments)
                                      [--keep DIR]  (build once in DIR, reuse the corpus spec and indexes later)
 
 Per size: a deterministic French corpus (bench/search_corpus.py) is written to a SQLite store and indexed through
@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,12 @@ def _services(data_dir: Path, centres: dict[str, list[str]], database_url: str |
     return services
 
 
+def _cpu_with_workers() -> float:
+    """CPU seconds of this process and of its finished child processes (a parallel rebuild's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: int | None = None) -> dict:
     from search_corpus import fill_store, stored_count
 
@@ -116,6 +123,9 @@ def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: i
     services = _services(data_dir, corpus.centres, database_url)
     if procs and hasattr(services.engine, "rebuild_procs"):
         services.engine.rebuild_procs = procs
+    if procs and hasattr(services.engine, "rebuild_parts"):  # Whoosh: processes writing one segment each
+        services.engine.rebuild_parts = procs
+    procs = getattr(services.engine, "rebuild_procs", None) or getattr(services.engine, "rebuild_parts", None)
     t = time.perf_counter()
     stored = stored_count(services)
     if stored and stored != len(corpus.docs):
@@ -124,9 +134,9 @@ def build_ours(corpus, data_dir: Path, database_url: str | None = None, procs: i
     if not stored:  # a store filled by a run stopped while indexing is reused
         fill_store(services, corpus.docs)
     stored = time.perf_counter() - t
-    t, cpu = time.perf_counter(), time.process_time()
+    t, cpu = time.perf_counter(), _cpu_with_workers()
     count = Indexer(services).rebuild()
-    took, cpu = time.perf_counter() - t, time.process_time() - cpu
+    took, cpu = time.perf_counter() - t, _cpu_with_workers() - cpu
     size = sum(f.stat().st_size for f in services.settings.index_dir.rglob("*") if f.is_file())
     if database_url:
         with services.db.engine.connect() as conn:
@@ -312,7 +322,8 @@ def main() -> None:
                         help="a PostgreSQL server the bench may create databases on (postgresql+psycopg://user@host:port/"
                              "postgres); default: a throwaway cluster for this run")
     parser.add_argument("--procs", type=int, default=None,
-                        help="processes analysing documents in a PostgreSQL rebuild (default: one per core)")
+                        help="processes of a rebuild (PostgreSQL: analysing documents; ours: writing one index "
+                             "segment each; default: one per core)")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "PATH", "SPEC"), help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per query-process timeout (s)")
     args = parser.parse_args()

@@ -134,6 +134,19 @@ class Indexer:
     def _pillar_of(self) -> Callable[[str], str | None]:
         return self.services.vocabulary.pillar_of
 
+    def _parts(self, session, regions, pillar_of):
+        """The store as ranges for a parallel rebuild, or None when one process does it (few documents, one
+        core, an engine without parts, an in-memory database that other processes cannot open)."""
+        from ..search.segments import PARALLEL_MIN_DOCS, DocumentParts
+        from .parts import store_ranges
+
+        procs = getattr(self.services.engine, "rebuild_parts", 1)
+        url = self.services.db.url
+        if procs <= 1 or not url or ":memory:" in url or repo.count_searchable(session) < PARALLEL_MIN_DOCS:
+            return None
+        pillars = {theme: pillar_of(theme) for theme in self.services.vocabulary.themes}
+        return DocumentParts(store_ranges(session, procs, url, regions, pillars))
+
     def drain(self, batch: int = 500) -> int:
         """Index every queued document (or delete it from the index when it is no longer searchable)."""
         done = 0
@@ -158,17 +171,25 @@ class Indexer:
                     done += len(ids)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the whole index from the store, aside, then swap it in; replay what was queued meanwhile."""
+        """Rebuild the whole index from the store, aside, then swap it in; replay what was queued meanwhile.
+
+        With an engine that writes parts (Whoosh) and enough documents, one process per core reads and indexes
+        its own consecutive range of the store (indexing/parts.py, search/segments.py)."""
         regions, pillar_of = self._regions(), self._pillar_of()
+        engine = self.services.engine
         with self._lock:
             with self.services.db.session() as session:
+                parts = self._parts(session, regions, pillar_of)
+                if parts is not None:
+                    count = engine.rebuild(parts, progress=progress)
+                else:
 
-                def documents():
-                    for n, doc in enumerate(repo.searchable_documents(session), 1):
-                        if progress and n % 100 == 0:
-                            progress(n)
-                        yield repo.to_index_document(doc, regions, pillar_of)
+                    def documents():
+                        for n, doc in enumerate(repo.searchable_documents(session), 1):
+                            if progress and n % 100 == 0:
+                                progress(n)
+                            yield repo.to_index_document(doc, regions, pillar_of)
 
-                count = self.services.engine.rebuild(documents())
+                    count = engine.rebuild(documents())
         self.drain()
         return count

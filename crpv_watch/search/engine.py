@@ -22,11 +22,13 @@ from whoosh.index import LockError
 from ..items import IndexDocument
 from ..store.failures import BusyError
 from . import generations as gens
+from . import parallel
 from .facets import FacetData, facet_values, label_or_value
 from .hits import build_hits
 from .query import QueryContext, plain_query
 from .related import SUGGEST_BELOW, correct, key_terms, like_query
 from .schema import FACET_FIELDS, SCHEMA_VERSION, to_fields
+from .segments import MAX_PARTS, DocumentParts, fill_parallel
 from .synonyms import Synonyms
 from .tiers import ANY_WORD_NOTICE, Found, Tier, build_tiers, match_tiers, notices, run_tiers
 from .topk import ScoreData
@@ -73,6 +75,9 @@ class SearchEngine:
         self.synonyms = synonyms if synonyms is not None else Synonyms.from_themes_file()
         self.reference_date: dt.date | None = None  # "today" of the recency boost (fixed by benchmarks)
         self.needs_rebuild = False
+        # Processes (one segment each) writing a rebuild the indexer gives as DocumentParts: one per core, at
+        # most MAX_PARTS (every segment adds its own matcher tree to each query).
+        self.rebuild_parts = min(parallel.default_procs(), MAX_PARTS)
         self._read_lock = threading.RLock()
         self._write_lock = threading.RLock()
         self._ix = None
@@ -257,8 +262,11 @@ class SearchEngine:
             self._commit(writer, deleted)
         return deleted
 
-    def rebuild(self, docs: Iterable[IndexDocument]) -> int:
+    def rebuild(self, docs: Iterable[IndexDocument], progress: Callable[[int], None] | None = None) -> int:
         """Builds a new generation from ``docs`` aside, swaps the pointer to it, then deletes the old one.
+
+        ``DocumentParts`` are written by one process per part (``segments.py``, ``rebuild_parts`` parts asked
+        by the indexer); ``progress`` then hears the documents done as each part ends.
 
         Searches keep answering from the old generation meanwhile; other writers wait (or fail with
         IndexBusyError) until the swap, then write to the new generation.
@@ -274,7 +282,10 @@ class SearchEngine:
                 self._remove_leftovers(old_name)
                 name, new_ix = gens.new_generation(self.index_dir)
                 try:
-                    count = gens.fill(new_ix, docs)
+                    if isinstance(docs, DocumentParts) and len(docs.parts) > 1:
+                        count = fill_parallel(new_ix, self.index_dir / name, docs.parts, progress)
+                    else:
+                        count = gens.fill(new_ix, docs)
                     with gens.swap_lock(self.index_dir):
                         gens.write_pointer(self.index_dir, name)
                 except BaseException:

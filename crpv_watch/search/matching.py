@@ -18,7 +18,9 @@ from whoosh.query import ConstantScoreQuery
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
+from .blocks import TermBlocks
 from .facets import intersect, posting_ids
+from .positions import PackedPositions, is_packed, packed_positions
 
 
 def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None) -> set[int] | frozenset[int]:
@@ -54,27 +56,14 @@ def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None
             return docs(node.child)
         if isinstance(node, query.Phrase) and node.slop == 1 and node.fieldname in reader.schema \
                 and reader.schema[node.fieldname].format.supports("positions"):
-            read = _read_words(reader, cache, node.fieldname, node.words) if cache is not None else None
             candidates = intersect([ids(node.fieldname, w) for w in node.words])
-            return phrase_docs(reader, node.fieldname, node.words, candidates, read)
+            return phrase_docs(reader, node.fieldname, node.words, candidates)
         return frozenset(searcher.docs_for_query(node))
 
     return docs(q)
 
 
-def _read_words(reader, cache, fieldname: str, words) -> dict[tuple[int, int], dict[int, bytes]]:
-    """(segment, word index) → the word's positions by doc number, for the words not in ``cache`` yet, read in
-    the same pass as their ids (which the cache then gives ``ids``): each block is read once, not twice."""
-    out = {}
-    for n, (leaf, _) in enumerate(reader.leaf_readers()):
-        for i, w in enumerate(words):
-            values = cache.read_with_values(leaf, fieldname, w)
-            if values is not None:
-                out[n, i] = values
-    return out
-
-
-def phrase_docs(reader, fieldname: str, words, candidates, read=None) -> set[int]:
+def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
     """The ``candidates`` (documents holding every word) where the words follow each other.
 
     Whoosh's phrase matcher builds span objects for every candidate (~0.5 ms each: 1.5 s for a phrase of common
@@ -83,7 +72,7 @@ def phrase_docs(reader, fieldname: str, words, candidates, read=None) -> set[int
     found: set[int] = set()
     if not candidates:
         return found
-    for n, (leaf, offset) in enumerate(reader.leaf_readers()):
+    for leaf, offset in reader.leaf_readers():
         size = leaf.doc_count_all()
         local = sorted(d - offset for d in candidates if offset <= d < offset + size)
         if not local:
@@ -94,11 +83,15 @@ def phrase_docs(reader, fieldname: str, words, candidates, read=None) -> set[int
             continue
         leaves = [m.child if isinstance(m, FilterMatcher) else m for m in matchers]
         if all(_block_readable(m) for m in leaves):
-            if type(leaves[0].format) is Positions:
+            if type(leaves[0].format) in (Positions, PackedPositions):
                 # Rarest word first: the later (commoner) words are read and decoded only for the documents
                 # still possible. The set is the same in any order (an intersection).
                 order = sorted(range(len(words)), key=lambda i: leaf.frequency(fieldname, words[i]))
-                batched = _phrase_batched(leaves, order, local, [(read or {}).get((n, i)) for i in range(len(words))])
+                blocks = [TermBlocks.of(m) for m in leaves]
+                if all(b is not None for b in blocks):
+                    batched = _phrase_batched(lambda i, alive, b=blocks: b[i].values_for(alive), order, local, True)
+                else:
+                    batched = _phrase_batched(lambda i, alive, m=leaves: _block_values(m[i], alive), order, local, False)
                 if batched is not None:
                     found.update(d + offset for d in batched)
                     continue
@@ -192,20 +185,22 @@ def _phrase_in_blocks(matchers, local: list[int]) -> list[int]:
     return found
 
 
-def _phrase_batched(matchers, order: list[int], local: list[int], read: list) -> list[int] | None:
+def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool) -> list[int] | None:
     """``_phrase_in_blocks`` for all the documents at once: the same set (documents with a position p of the
     first word such that p + i is a position of the i-th word, for every i), as intersections of sorted numpy
-    arrays of (document, p - i) keys. Words are read in ``order``, each only for the documents still possible
-    (or taken from ``read[i]``, doc number → value, when the ids pass read them already).
+    arrays of (document, p - i) keys. Words are read in ``order``, each only for the documents still possible:
+    ``values_of(i, docs)`` gives the i-th word's encoded values by doc number. ``chunked``: ``values_of`` can be
+    asked for any documents in any order, so the documents go in chunks.
 
     Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
-    without the final STOP; a word's values are unpickled in one ``loads`` as a list of lists. None (the caller
-    then checks document by document) when a value is not in that shape.
+    without the final STOP, and a word's values are unpickled in one ``loads`` as a list of lists; or packed
+    positions (``search/positions.py``), read with one ``numpy.frombuffer``. None (the caller then checks document
+    by document) when a value is in neither shape.
     """
-    if len(local) > _CHUNK and all(r is not None for r in read):  # bounded numpy temporaries (peak memory)
+    if chunked and len(local) > _CHUNK:  # bounded numpy temporaries (peak memory)
         out: list[int] = []
         for k in range(0, len(local), _CHUNK):
-            part = _phrase_batched(matchers, order, local[k:k + _CHUNK], read)
+            part = _phrase_batched(values_of, order, local[k:k + _CHUNK], False)
             if part is None:
                 return None
             out.extend(part)
@@ -213,14 +208,15 @@ def _phrase_batched(matchers, order: list[int], local: list[int], read: list) ->
     alive = local
     keys = None
     for i in order:
-        values = read[i] if read[i] is not None else _block_values(matchers[i], alive)
+        values = values_of(i, alive)
         present = [d for d in alive if d in values]
         decoded = _positions_of([values[d] for d in present])
         if decoded is None:
             return None
         counts, positions = decoded
-        # Positions are below 2**32, so p - i < 0 never meets a real key of the previous document.
-        word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << 32) + (positions - i)
+        # Key (document, p - i + len(order)): the last term stays in [1, 2**33) for positions below 2**32
+        # (_positions_of gives no others), so no key spills into the next or previous document.
+        word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << _KEY_SHIFT) + (positions + (len(order) - i))
         if len(word_keys) > 1 and not (word_keys[1:] >= word_keys[:-1]).all():
             word_keys.sort()
         if keys is None:
@@ -232,12 +228,13 @@ def _phrase_batched(matchers, order: list[int], local: list[int], read: list) ->
             keys = word_keys
         if not len(keys):
             return []
-        docs = keys >> 32
+        docs = keys >> _KEY_SHIFT
         alive = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].tolist()
     return alive
 
 
 _CHUNK = 2048  # documents a batch
+_KEY_SHIFT = 33
 _PROTO2 = b"\x80\x02"
 
 
@@ -245,6 +242,8 @@ def _positions_of(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     """(count per value, all positions) of encoded ``Positions`` values; None when one is not in the expected form."""
     if not raw:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if is_packed(raw[0]):
+        return packed_positions(raw)
     bodies = []
     for v in raw:
         if v[_INT_SIZE:_INT_SIZE + 2] != _PROTO2:
@@ -261,7 +260,10 @@ def _positions_of(raw: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=total)
     running = np.cumsum(deltas)
     before = np.concatenate(([0], running))[np.cumsum(counts) - counts]  # the running sum before each value
-    return counts, running - np.repeat(before, counts)
+    positions = running - np.repeat(before, counts)
+    if total and (positions.min() < 0 or positions.max() >= 1 << 32):  # outside the keys' range
+        return None
+    return counts, positions
 
 
 def has_phrase(q: query.Query | None) -> bool:

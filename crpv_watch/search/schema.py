@@ -18,6 +18,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from ..items import IndexDocument
 from ..text.analysis import french_analyzer
+from .positions import PackedPositions
 
 SCHEMA_VERSION = 3  # 2: departments, qpvs, spell; 3: field nouns kept (été), credits apart
 
@@ -87,12 +88,12 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         url=STORED(),
-        title=TEXT(analyzer=stemmed, stored=True),
-        title_exact=TEXT(analyzer=exact),
-        summary=TEXT(analyzer=stemmed, stored=True),
+        title=_text(analyzer=stemmed, stored=True),
+        title_exact=_text(analyzer=exact),
+        summary=_text(analyzer=stemmed, stored=True),
         # The full text stays in the database (text_for gives it to the highlighter): a third less disk.
-        body=TEXT(analyzer=stemmed),
-        credits=TEXT(analyzer=stemmed),
+        body=_text(analyzer=stemmed),
+        credits=_text(analyzer=stemmed),
         themes=KEYWORD(stored=True, commas=True),
         pillars=KEYWORD(commas=True),
         centre=ID(stored=True),
@@ -111,6 +112,13 @@ def build_schema() -> Schema:
         # No positions: only its lexicon is read (spelling suggestions), never its postings' positions.
         spell=TEXT(analyzer=exact, phrase=False),
     )
+
+
+def _text(**options) -> TEXT:
+    """A text field whose positions are packed integers (search/positions.py: phrases decode them with numpy)."""
+    field = TEXT(**options)
+    field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def date_number(day: dt.date | None) -> int:

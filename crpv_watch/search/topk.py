@@ -30,6 +30,9 @@ from whoosh.query import Or
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
+from .blocks import TermBlocks
+from .expansion import whole_index_terms
+
 try:  # whoosh3 codec's on-disk leaf matcher (whoosh-reloaded is pinned < 2.8)
     from whoosh.codec.whoosh3 import W3LeafMatcher
 except ImportError:  # pragma: no cover
@@ -79,7 +82,8 @@ class ScoreData:
             if isinstance(m, FilterMatcher):
                 m = m.child
             if W3LeafMatcher is not None and type(m) is W3LeafMatcher and not m._byteids:
-                found = _read_block_postings(m)
+                blocks = TermBlocks.of(m)
+                found = blocks.ids_weights() if blocks is not None else _read_block_postings(m)
             elif type(m) is mcore.ListMatcher:
                 found = _list_postings(m)
             else:
@@ -90,28 +94,6 @@ class ScoreData:
             _, dropped = self._postings.popitem(last=False)
             self._held -= len(dropped[0]) if dropped is not None else 1
         return found
-
-    def read_with_values(self, leaf, fieldname: str, text: str) -> dict[int, bytes] | None:
-        """The encoded values (positions) by segment doc number of a term not cached yet, read in the same pass
-        over its blocks as its ids and weights (which go to the cache, as ``postings`` would put them): a phrase
-        then reads each block of its words once. None when cached already, absent or not whoosh3 blocks."""
-        btext = leaf.schema[fieldname].to_bytes(text)
-        key = (id(leaf), fieldname, btext)
-        if key in self._postings or (fieldname, btext) not in leaf:
-            return None
-        m = leaf.postings(fieldname, btext)
-        if isinstance(m, FilterMatcher):
-            m = m.child
-        if W3LeafMatcher is None or type(m) is not W3LeafMatcher or m._byteids:
-            return None
-        values: list = []
-        found = _read_block_postings(m, values)
-        self._postings[key] = found
-        self._held += len(found[0])
-        while self._held > self.budget and len(self._postings) > 1:
-            _, dropped = self._postings.popitem(last=False)
-            self._held -= len(dropped[0]) if dropped is not None else 1
-        return dict(zip(found[0].tolist(), values, strict=True))
 
     def drop_postings(self) -> None:
         """Empties the posting-list cache (benchmarks: measure every query cold)."""
@@ -170,7 +152,7 @@ def top_docs(searcher, q, limit: int, allow=None, data: ScoreData | None = None)
         return None
     data = data if data is not None and data.searcher is searcher else ScoreData(searcher)
     context = searcher.context(limit=limit)
-    tree = binary_ors(q)
+    tree = binary_ors(whole_index_terms(q, searcher.reader()))
     total = searcher.doc_count_all()
     mask = np.zeros(total, dtype=bool)
     scores = np.zeros(total, dtype=np.float64)

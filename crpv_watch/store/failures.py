@@ -1,4 +1,5 @@
-"""Write failures (full disk, read-only database, busy index) told in one French line instead of a traceback.
+"""Write failures (full disk, read-only database, busy index, killed rebuild) told in one French line, not a
+traceback.
 
 The CLI, the crawl report, the sign-in page and ``/healthz`` all meet the same few ways a write can fail; this
 module recognises them from the exception (SQLAlchemy's wrapped sqlite3 / psycopg errors, ``OSError`` from the
@@ -45,6 +46,14 @@ class BusyError(RuntimeError):
         return str(self)
 
 
+class InterruptedWrite(RuntimeError):
+    """A write stopped part way by something outside the program (a rebuild's worker process killed), with
+    nothing of it put in service. The layers above raise subclasses; :meth:`french` is the one line a user reads."""
+
+    def french(self) -> str:
+        return str(self)
+
+
 def _chain(exc: BaseException):
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -56,7 +65,7 @@ def _chain(exc: BaseException):
 def describe(exc: BaseException) -> str | None:
     """A one-line French description of a write failure, or None when ``exc`` is not one."""
     for item in _chain(exc):
-        if isinstance(item, BusyError):
+        if isinstance(item, BusyError | InterruptedWrite):
             return item.french()
         if isinstance(item, DBAPIError):
             text = str(item.orig).lower()

@@ -42,6 +42,19 @@ def count_searchable(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Document).where(Document.status == "active")) or 0
 
 
+def searchable_bounds(session: Session, parts: int) -> list[str]:
+    """The last id of each of the first ``parts - 1`` of ``parts`` runs of searchable documents of (nearly) equal
+    size, in id order: cutting there gives each worker of a parallel rebuild its own consecutive run."""
+    total = count_searchable(session)
+    bounds = []
+    for k in range(1, parts):
+        cut = k * total // parts
+        if cut:
+            bounds.append(session.scalar(select(Document.id).where(Document.status == "active")
+                                         .order_by(Document.id).offset(cut - 1).limit(1)))
+    return bounds
+
+
 def to_index_document(doc: Document, regions_of: dict[str, list[str]],
                       pillar_of: Callable[[str], str | None] = lambda _t: None) -> IndexDocument:
     """What the index needs of a stored document: the one place the index is fed from, so a rebuild is exact."""
@@ -70,13 +83,18 @@ def to_index_document(doc: Document, regions_of: dict[str, list[str]],
     )
 
 
-def searchable_documents(session: Session, batch: int = 500) -> Iterator[Document]:
-    """Every searchable document, in batches, with its places and themes loaded."""
-    last = ""
+def searchable_documents(session: Session, batch: int = 500, after: str = "",
+                         upto: str | None = None) -> Iterator[Document]:
+    """Every searchable document in id order (those with ``after`` < id <= ``upto`` when given), in batches, with
+    its places and themes loaded."""
+    last = after
     while True:
+        wanted = [Document.status == "active", Document.id > last]
+        if upto is not None:
+            wanted.append(Document.id <= upto)
         rows = session.scalars(
             select(Document)
-            .where(Document.status == "active", Document.id > last)
+            .where(*wanted)
             .order_by(Document.id)
             .limit(batch)
             .options(selectinload(Document.places), selectinload(Document.themes))

@@ -1,4 +1,4 @@
-"""The French analyzer, shared by the index and the tagger, built from small Whoosh filters.
+"""The French analyzer, shared by the index and the tagger: small Whoosh filters, and the same fused in one pass.
 
 tokenize → lower case → drop elisions (l' d' qu'…, straight or typographic apostrophe) → stop words →
 accent folding → Snowball French stemming.
@@ -6,6 +6,10 @@ accent folding → Snowball French stemming.
 Folding comes *before* stemming: people type without accents, and with Whoosh's Snowball French stemmer
 stemming first splits activité/activite, sécurité/securite, égalité/egalite (see the pairs table in
 tests/test_analysis.py and ../shared/notes/whoosh-measurements.md).
+
+``filter_chain`` spells the chain out as Whoosh filters; ``FrenchAnalyzer`` (what ``french_analyzer`` gives the
+schema, the query parser, the highlighter and the tagger) does the same in one pass with a per-word cache, about
+3× faster, and is checked token for token against the chain (tests/test_analysis_fused.py).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
+    Tokenizer,
 )
+from whoosh.analysis.acore import Token
 from whoosh.lang.snowball.french import FrenchStemmer
 from whoosh.support.charset import accent_map
 
@@ -157,9 +163,9 @@ def stem_word(word: str) -> str:
     return stem
 
 
-def french_analyzer(stem: bool = True, field_nouns: bool = False):
-    """The analysis chain of the text fields. ``stem=False`` gives the exact-words chain of the title field;
-    ``field_nouns=True`` keeps the stop words that are nouns of the field (the search index's chain)."""
+def filter_chain(stem: bool = True, field_nouns: bool = False):
+    """The analysis chain as small Whoosh filters: the reference ``FrenchAnalyzer`` reproduces, and what it
+    falls back to for the calls it does not fuse (stop words kept, no tokenizing, original text kept)."""
     if field_nouns:
         stops: Filter = FieldStopFilter(FRENCH_STOP_WORDS)
         parts = HyphenSplitFilter(FRENCH_STOP_WORDS - COMPOUND_NOUNS)
@@ -170,6 +176,136 @@ def french_analyzer(stem: bool = True, field_nouns: bool = False):
     if stem:
         chain = chain | StemFilter(stemfn=stem_word, cachesize=-1)
     return chain
+
+
+# Analysed words remembered per analyzer: French text repeats its words (a few thousand make most of a text), so
+# most words are analysed once per process. Emptied when full, to bound memory on a long tail of names.
+WORD_CACHE_SIZE = 300_000
+
+
+class FrenchAnalyzer(Tokenizer):
+    """``filter_chain`` fused into one pass: the same terms, positions and character offsets, without a token
+    object going through seven generators per word (which made the analysis ~half of indexing).
+
+    Each distinct word's analysis (lower case, elision, stop word, hyphen parts, folding, stemming) is computed
+    once and cached; only what depends on the neighbours is done per occurrence: positions (renumbered over the
+    kept words, hyphen parts shifting the words after them) and « été » after a form of avoir. Calls the fused
+    path does not cover (stop words kept, ``tokenize=False``, original text kept) go to ``filter_chain``.
+    tests/test_analysis_fused.py compares both on real texts.
+    """
+
+    def __init__(self, stem: bool = True, field_nouns: bool = False):
+        self.stem = stem
+        self.field_nouns = field_nouns
+        self._setup()
+
+    def _setup(self) -> None:
+        if self.field_nouns:
+            self._stops, self._part_stops = FRENCH_STOP_WORDS - SUMMER, FRENCH_STOP_WORDS - COMPOUND_NOUNS
+        else:
+            self._stops, self._part_stops = FRENCH_STOP_WORDS, FRENCH_STOP_WORDS
+        self._cache: dict[str, tuple | None] = {}
+        self._chain = None
+
+    def __getstate__(self):  # Whoosh pickles the schema: the cache and the chain are rebuilt on loading
+        return {"stem": self.stem, "field_nouns": self.field_nouns}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._setup()
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (other.stem, other.field_nouns) == (self.stem, self.field_nouns)
+
+    def __hash__(self):
+        return hash((type(self), self.stem, self.field_nouns))
+
+    def chain(self):
+        if self._chain is None:
+            self._chain = filter_chain(self.stem, self.field_nouns)
+        return self._chain
+
+    def _term(self, word: str) -> str:
+        word = word.translate(accent_map)
+        return stem_word(word) if self.stem else word
+
+    def _analyse(self, raw: str) -> tuple | None:
+        """(elided word, stop word?, term of the whole word, hyphen parts as (term, offset, length) or None)."""
+        word = ELISION.sub("", raw.lower().replace("’", "'"))
+        if not word:
+            return None
+        parts = None
+        if "-" in word:
+            parts, offset = [], 0
+            for part in word.split("-"):
+                if part and part not in self._part_stops:
+                    parts.append((self._term(part), offset, len(part)))
+                offset += len(part) + 1
+            parts = tuple(parts)
+        return word, word in self._stops, self._term(word.replace("-", "")), parts
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        if keeporiginal or not removestops or not tokenize:
+            yield from self.chain()(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                                    removestops=removestops, start_pos=start_pos, start_char=start_char,
+                                    tokenize=tokenize, mode=mode, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost, t.stopped = 1.0, False
+        index_mode = mode != "query"
+        cache, analyse = self._cache, self._analyse
+        field_nouns = self.field_nouns
+        recent: deque[str] = deque(maxlen=AVOIR_WINDOW)
+        pos = None  # the position of the last kept word, before hyphen parts shift it
+        shift = 0
+        for n, match in enumerate(TOKEN_PATTERN.finditer(value)):
+            raw = match.group()
+            try:
+                entry = cache[raw]
+            except KeyError:
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                entry = cache[raw] = analyse(raw)
+            if entry is None:
+                continue
+            word, stop, whole, parts = entry
+            if field_nouns:
+                if not stop and word in SUMMER:
+                    stop = not AVOIR_FORMS.isdisjoint(recent)
+                recent.append(word)
+            if stop:
+                continue
+            if positions:
+                pos = start_pos + n if pos is None else pos + 1
+                t.pos = pos + shift
+            if chars:
+                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+            if parts is None:
+                t.text = whole
+                yield t
+                continue
+            if index_mode:
+                t.text = whole
+                yield t
+            first_pos, start = (t.pos if positions else 0), (t.startchar if chars else 0)
+            for i, (term, offset, length) in enumerate(parts):
+                t.text = term
+                if positions:
+                    t.pos = first_pos + i
+                if chars:
+                    t.startchar = start + offset
+                    t.endchar = t.startchar + length
+                yield t
+            shift += max(len(parts) - 1, 0)
+
+
+def french_analyzer(stem: bool = True, field_nouns: bool = False) -> FrenchAnalyzer:
+    """The analyzer of the text fields. ``stem=False`` gives the exact-words chain of the title field;
+    ``field_nouns=True`` keeps the stop words that are nouns of the field (the search index's chain).
+
+    A Whoosh tokenizer, so another field can build on it (``french_analyzer() | SomeFilter()``)."""
+    return FrenchAnalyzer(stem=stem, field_nouns=field_nouns)
 
 
 _default = french_analyzer()
