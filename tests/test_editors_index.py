@@ -8,6 +8,7 @@ from editors_support import ADMIN, EDITOR, add_document, login, make_app, make_s
 
 from crpv_watch.indexing import rebuild as index_rebuild
 from crpv_watch.indexing import requests as crawl_requests
+from crpv_watch.search.types import SearchRequest
 from crpv_watch.store import audit, repo
 
 pytestmark = pytest.mark.database  # runs again on PostgreSQL (make test)
@@ -143,3 +144,30 @@ def test_the_cli_rebuild_writes_the_same_record(svc):
     record = index_rebuild.read_progress(svc)
     assert record["status"] == "completed" and record["done"] == record["total"] == 3
     assert record["origin"] == "cli"
+
+
+def test_the_cli_rebuild_runs_on_several_processes(svc, monkeypatch):
+    """The command as an editor runs it, through the parallel path (workers spawned from the CLI process, each
+    reading its own range of the store): same documents, one segment per worker, the progress record complete."""
+    from click.testing import CliRunner
+
+    from crpv_watch.cli import main
+    from crpv_watch.search import parallel, segments
+
+    monkeypatch.setattr(segments, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(parallel, "default_procs", lambda: 2)
+    settings = svc.settings
+    before = sorted(h.id for h in svc.engine.search(SearchRequest(q="", per_page=50)).results)
+    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "--sources",
+                                       str(settings.sources_path), "index", "rebuild"],
+                                env={"CRPV_WATCH_INDEX_DIR": str(settings.index_dir),
+                                     "CRPV_WATCH_SECRET_KEY": "test-secret"})
+    assert result.exit_code == 0, result.output
+    assert "Index reconstruit : 3 documents" in result.output
+    record = index_rebuild.read_progress(svc)
+    assert record["status"] == "completed" and record["done"] == record["total"] == 3
+    svc.engine.refresh()
+    with svc.engine._read_lock:
+        sizes = [leaf.doc_count_all() for leaf, _ in svc.engine._current().reader().leaf_readers()]
+    assert sorted(sizes) == [1, 2], "two workers, each its own segment"
+    assert sorted(h.id for h in svc.engine.search(SearchRequest(q="", per_page=50)).results) == before
