@@ -129,7 +129,8 @@ def test_a_rebuild_whose_process_died_reads_as_interrupted(admin, svc):
     assert "interrompue" in html and 'http-equiv="refresh"' not in html
 
 
-def test_the_cli_rebuild_writes_the_same_record(svc):
+def rebuild_from_cli(svc) -> dict:
+    """``crpv-watch index rebuild`` on ``svc``'s data; its progress record, checked complete."""
     from click.testing import CliRunner
 
     from crpv_watch.cli import main
@@ -143,29 +144,23 @@ def test_the_cli_rebuild_writes_the_same_record(svc):
     assert "Index reconstruit : 3 documents" in result.output
     record = index_rebuild.read_progress(svc)
     assert record["status"] == "completed" and record["done"] == record["total"] == 3
+    return record
+
+
+def test_the_cli_rebuild_writes_the_same_record(svc):
+    record = rebuild_from_cli(svc)
     assert record["origin"] == "cli"
 
 
 def test_the_cli_rebuild_runs_on_several_processes(svc, monkeypatch):
     """The command as an editor runs it, through the parallel path (workers spawned from the CLI process, each
     reading its own range of the store): same documents, one segment per worker, the progress record complete."""
-    from click.testing import CliRunner
-
-    from crpv_watch.cli import main
     from crpv_watch.search import parallel, segments
 
     monkeypatch.setattr(segments, "PARALLEL_MIN_DOCS", 2)
     monkeypatch.setattr(parallel, "default_procs", lambda: 2)
-    settings = svc.settings
     before = sorted(h.id for h in svc.engine.search(SearchRequest(q="", per_page=50)).results)
-    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "--sources",
-                                       str(settings.sources_path), "index", "rebuild"],
-                                env={"CRPV_WATCH_INDEX_DIR": str(settings.index_dir),
-                                     "CRPV_WATCH_SECRET_KEY": "test-secret"})
-    assert result.exit_code == 0, result.output
-    assert "Index reconstruit : 3 documents" in result.output
-    record = index_rebuild.read_progress(svc)
-    assert record["status"] == "completed" and record["done"] == record["total"] == 3
+    rebuild_from_cli(svc)
     svc.engine.refresh()
     with svc.engine._read_lock:
         sizes = [leaf.doc_count_all() for leaf, _ in svc.engine._current().reader().leaf_readers()]
