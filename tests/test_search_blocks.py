@@ -21,6 +21,7 @@ from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE
 
+from crpv_watch.search import topk
 from crpv_watch.search.blocks import TermBlocks
 from crpv_watch.search.matching import matching_docs
 from crpv_watch.search.positions import WIDE, PackedPositions, packed_positions
@@ -192,6 +193,29 @@ def test_phrases_match_the_positions(indexed, cached):
             assert not expected & long_docs  # and not where a wrapped position would be
         nonempty += bool(expected)
     assert nonempty > 10
+
+
+def test_a_phrase_reads_each_words_blocks_once(indexed, monkeypatch):
+    """The ids pass (facet counts, total) and the positions pass of a phrase share the words' blocks."""
+    searcher, _ = indexed
+    reads = []
+    of = TermBlocks.of.__func__
+    monkeypatch.setattr(TermBlocks, "of", classmethod(lambda cls, m: reads.append(m) or of(cls, m)))
+    all_docs = frozenset(range(searcher.doc_count_all()))
+    q = query.Phrase("body", [t.text for t in searcher.schema["body"].analyzer("quartier habitants")])
+    data = ScoreData(searcher)
+    assert matching_docs(searcher, q, all_docs, data)
+    segments = len(searcher.reader().leaf_readers())
+    assert len(reads) == 2 * segments  # two words, each read once per segment
+    reads.clear()
+    assert matching_docs(searcher, q, all_docs, data) and not reads  # the same phrase again: nothing re-read
+    data.drop_postings()
+    assert matching_docs(searcher, q, all_docs, data) and len(reads) == 2 * segments
+    monkeypatch.setattr(topk, "BLOCKS_BUDGET", 1)  # over the budget: only the last term read stays
+    reads.clear()
+    data.drop_postings()
+    matching_docs(searcher, q, all_docs, data)
+    assert len(data._blocks) == 1 and len(reads) > 2 * segments
 
 
 def test_packed_positions_are_the_positions():

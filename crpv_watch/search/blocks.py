@@ -43,6 +43,7 @@ class TermBlocks:
         self.blocks = blocks  # (postings, last id, compression, data start, data end)
         self.max_ids = np.fromiter((b[1] for b in blocks), dtype=np.int64, count=len(blocks))
         self._values: dict[int, tuple] = {}
+        self._decoded = 0  # bytes of the blocks decoded so far (their pickles, about what they take in memory)
 
     @classmethod
     def of(cls, m) -> TermBlocks | None:
@@ -96,6 +97,11 @@ class TermBlocks:
                 out[d] = values[i]
         return out
 
+    @property
+    def nbytes(self) -> int:
+        """About the memory held: the term's extent and the blocks decoded from it."""
+        return len(self.buf) + self._decoded
+
     def _raw(self, block) -> bytes:
         return self.buf[block[3]:block[4]]
 
@@ -104,8 +110,10 @@ class TermBlocks:
         if found is None:
             block = self.blocks[n]
             raw = self._raw(block)
-            found = pickle.loads(zlib.decompress(raw) if block[2] else raw)
+            plain = zlib.decompress(raw) if block[2] else raw
+            found = pickle.loads(plain)
             self._values[n] = found
+            self._decoded += len(plain)
         return found
 
 

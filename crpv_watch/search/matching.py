@@ -57,14 +57,15 @@ def matching_docs(searcher, q: query.Query, all_docs: frozenset[int], cache=None
         if isinstance(node, query.Phrase) and node.slop == 1 and node.fieldname in reader.schema \
                 and reader.schema[node.fieldname].format.supports("positions"):
             candidates = intersect([ids(node.fieldname, w) for w in node.words])
-            return phrase_docs(reader, node.fieldname, node.words, candidates)
+            return phrase_docs(reader, node.fieldname, node.words, candidates, cache)
         return frozenset(searcher.docs_for_query(node))
 
     return docs(q)
 
 
-def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
-    """The ``candidates`` (documents holding every word) where the words follow each other.
+def phrase_docs(reader, fieldname: str, words, candidates, cache=None) -> set[int]:
+    """The ``candidates`` (documents holding every word) where the words follow each other. ``cache`` (a
+    ``topk.ScoreData``) gives the words' blocks its ids pass read already.
 
     Whoosh's phrase matcher builds span objects for every candidate (~0.5 ms each: 1.5 s for a phrase of common
     words at 10k documents); reading each word's positions for the candidates only is ~20 times cheaper.
@@ -87,7 +88,8 @@ def phrase_docs(reader, fieldname: str, words, candidates) -> set[int]:
                 # Rarest word first: the later (commoner) words are read and decoded only for the documents
                 # still possible. The set is the same in any order (an intersection).
                 order = sorted(range(len(words)), key=lambda i: leaf.frequency(fieldname, words[i]))
-                blocks = [TermBlocks.of(m) for m in leaves]
+                blocks = [cache.blocks(leaf, fieldname, w) for w in words] if cache is not None \
+                    else [TermBlocks.of(m) for m in leaves]
                 if all(b is not None for b in blocks):
                     batched = _phrase_batched(lambda i, alive, b=blocks: b[i].values_for(alive), order, local, True)
                 else:

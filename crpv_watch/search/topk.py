@@ -45,6 +45,10 @@ _LENGTHS = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=n
 # unscored pass (matching.py: total and facet counts) and the scoring read the same terms, and facet clicks, page
 # 2 and the any-word fallback re-read them.
 POSTINGS_BUDGET = 1_000_000
+# Terms' whoosh3 blocks kept read (search/blocks.py), in bytes of extents and decoded blocks: a phrase reads its
+# words' ids first, then their positions from the same blocks; facet clicks and page 2 re-run the phrase. A common
+# word's body postings at 50,000 documents are ~8 MB with every position decoded.
+BLOCKS_BUDGET = 48 * 2**20
 
 
 class ScoreData:
@@ -57,6 +61,7 @@ class ScoreData:
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._held = 0
+        self._blocks: OrderedDict[tuple, TermBlocks | None] = OrderedDict()
         self._leaves = [(leaf, offset) for leaf, offset in searcher.reader().leaf_readers()]
 
     def lengths(self, leaf, fieldname: str) -> np.ndarray:
@@ -82,7 +87,7 @@ class ScoreData:
             if isinstance(m, FilterMatcher):
                 m = m.child
             if W3LeafMatcher is not None and type(m) is W3LeafMatcher and not m._byteids:
-                blocks = TermBlocks.of(m)
+                blocks = self._keep_blocks(key, TermBlocks.of(m))
                 found = blocks.ids_weights() if blocks is not None else _read_block_postings(m)
             elif type(m) is mcore.ListMatcher:
                 found = _list_postings(m)
@@ -95,9 +100,32 @@ class ScoreData:
             self._held -= len(dropped[0]) if dropped is not None else 1
         return found
 
+    def blocks(self, leaf, fieldname: str, text) -> TermBlocks | None:
+        """A term's whoosh3 blocks in one segment, read once for its ids and its positions; None when absent or
+        not whoosh3 blocks."""
+        if isinstance(text, str):
+            text = leaf.schema[fieldname].to_bytes(text)
+        key = (id(leaf), fieldname, text)
+        if key in self._blocks:
+            self._blocks.move_to_end(key)
+            return self._blocks[key]
+        if (fieldname, text) not in leaf:
+            return None
+        m = leaf.postings(fieldname, text)
+        return self._keep_blocks(key, TermBlocks.of(m.child if isinstance(m, FilterMatcher) else m))
+
+    def _keep_blocks(self, key: tuple, blocks: TermBlocks | None) -> TermBlocks | None:
+        self._blocks[key] = blocks
+        held = sum(b.nbytes for b in self._blocks.values() if b is not None)  # decoding grows them after insertion
+        while held > BLOCKS_BUDGET and len(self._blocks) > 1:
+            _, dropped = self._blocks.popitem(last=False)
+            held -= dropped.nbytes if dropped is not None else 0
+        return blocks
+
     def drop_postings(self) -> None:
-        """Empties the posting-list cache (benchmarks: measure every query cold)."""
+        """Empties the posting-list and block caches (benchmarks: measure every query cold)."""
         self._postings.clear()
+        self._blocks.clear()
         self._held = 0
 
     def live_ids(self, fieldname: str, text) -> list[int] | None:
@@ -304,9 +332,8 @@ def _list_postings(m) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def _read_block_postings(m, values: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """A whoosh3 leaf matcher's remaining ids and weights, a block at a time (from its current position); with
-    ``values``, the encoded values are appended to it too (same order as the ids)."""
+def _read_block_postings(m) -> tuple[np.ndarray, np.ndarray]:
+    """A whoosh3 leaf matcher's remaining ids and weights, a block at a time (from its current position)."""
     ids = array("I")
     weights: list[float] = []
     while m.is_active():
@@ -315,10 +342,6 @@ def _read_block_postings(m, values: list | None = None) -> tuple[np.ndarray, np.
         if m._weights is None:
             m._read_weights()
         start, end = m._i, m._blocklength
-        if values is not None:
-            if m._values is None:
-                m._read_values()
-            values.extend(m._values[start:end])
         block_ids = m._ids[start:end]
         ids.extend(block_ids if isinstance(block_ids, array) and block_ids.typecode == "I" else array("I", block_ids))
         weights.extend(m._weights[start:end])
