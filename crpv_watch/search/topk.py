@@ -75,13 +75,10 @@ class ScoreData:
     def postings(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
         """(ids, weights) of a term in one segment, deleted documents included; None when absent, or
         ``UNREADABLE`` when the postings are not whoosh3 blocks."""
-        if isinstance(text, str):
-            text = leaf.schema[fieldname].to_bytes(text)
-        key = (id(leaf), fieldname, text)
+        key = _term_key(leaf, fieldname, text)
         if key in self._postings:
-            self._postings.move_to_end(key)
-            return self._postings[key]
-        found = None
+            return _recent(self._postings, key)
+        text, found = key[2], None
         if (fieldname, text) in leaf:
             m = leaf.postings(fieldname, text)
             if isinstance(m, FilterMatcher):
@@ -103,15 +100,12 @@ class ScoreData:
     def blocks(self, leaf, fieldname: str, text) -> TermBlocks | None:
         """A term's whoosh3 blocks in one segment, read once for its ids and its positions; None when absent or
         not whoosh3 blocks."""
-        if isinstance(text, str):
-            text = leaf.schema[fieldname].to_bytes(text)
-        key = (id(leaf), fieldname, text)
+        key = _term_key(leaf, fieldname, text)
         if key in self._blocks:
-            self._blocks.move_to_end(key)
-            return self._blocks[key]
-        if (fieldname, text) not in leaf:
+            return _recent(self._blocks, key)
+        if (fieldname, key[2]) not in leaf:
             return None
-        m = leaf.postings(fieldname, text)
+        m = leaf.postings(fieldname, key[2])
         return self._keep_blocks(key, TermBlocks.of(m.child if isinstance(m, FilterMatcher) else m))
 
     def _keep_blocks(self, key: tuple, blocks: TermBlocks | None) -> TermBlocks | None:
@@ -147,6 +141,17 @@ class ScoreData:
 
 
 UNREADABLE = (np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def _term_key(leaf, fieldname: str, text) -> tuple:
+    """A term of a segment as the caches know it (the term as bytes)."""
+    return id(leaf), fieldname, leaf.schema[fieldname].to_bytes(text) if isinstance(text, str) else text
+
+
+def _recent(cache: OrderedDict, key: tuple):
+    """``cache[key]``, marked as the most recently used."""
+    cache.move_to_end(key)
+    return cache[key]
 
 
 def _field_lengths(reader, fieldname: str) -> np.ndarray:
