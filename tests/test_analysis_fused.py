@@ -1,4 +1,5 @@
-"""The fused French analyzer against the filter chain it replaces: the same tokens, word for word.
+"""The fused French analyzer against the filter chain it replaces: the same tokens, word for word, and the same
+positions grouped by word for indexing (``positions_by_word``).
 
 ``FrenchAnalyzer`` (one pass, a per-word cache) must give exactly what ``filter_chain`` (tokenizer, lower case,
 elision, stop words, hyphen parts, folding, stemming as separate Whoosh filters) gives — text, position,
@@ -44,7 +45,17 @@ def tokens(analyzer, text: str, **kw) -> list[tuple]:
              t.boost, t.stopped) for t in analyzer(text, **kw)]
 
 
+def grouped(analyzer, text: str) -> list[tuple[str, list[int]]]:
+    """Each term with its positions, in order of first occurrence: what Whoosh's Positions format builds."""
+    out: dict[str, list[int]] = {}
+    for t in analyzer(text, positions=True, mode="index"):
+        if not t.stopped:
+            out.setdefault(t.text, []).append(t.pos)
+    return list(out.items())
+
+
 def assert_same(texts: list[str]) -> int:
+    """Tokens of every call, and the grouped positions indexing asks for (``positions_by_word``)."""
     compared = 0
     for stem, field_nouns in CONFIGS:
         fused, chain = french_analyzer(stem=stem, field_nouns=field_nouns), filter_chain(stem, field_nouns)
@@ -52,6 +63,8 @@ def assert_same(texts: list[str]) -> int:
             expected = tokens(chain, text, **kw)
             assert tokens(fused, text, **kw) == expected, (stem, field_nouns, kw, text[:200])
             compared += len(expected)
+        for text in texts:
+            assert list(fused.positions_by_word(text).items()) == grouped(chain, text), (stem, field_nouns, text[:200])
     return compared
 
 

@@ -27,6 +27,7 @@ from whoosh.writing import SegmentWriter
 
 from ..items import IndexDocument
 from .posting_pool import MarshalPostingPool
+from .posting_writer import write_postings
 from .schema import SCHEMA_VERSION, build_schema, to_fields
 
 POINTER = "CURRENT"
@@ -157,20 +158,24 @@ class _Lengths:
         self._fields: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.field(fieldname)[docnum]
+
+    def field(self, fieldname: str) -> list[int]:
+        """Every document's length in ``fieldname`` (0 when absent), by doc number."""
         lengths = self._fields.get(fieldname)
         if lengths is None:
             read = self._reader.doc_field_length
-            lengths = self._fields[fieldname] = [read(d, fieldname, default)
-                                                 for d in range(self._reader.doc_count_all())]
-        return lengths[docnum]
+            lengths = self._fields[fieldname] = [read(d, fieldname, 0) for d in range(self._reader.doc_count_all())]
+        return lengths
 
     def close(self) -> None:
         self._reader.close()
 
 
 class RebuildWriter(SegmentWriter):
-    """Whoosh's segment writer, with the field lengths held in memory while the postings are written and the
-    postings' runs sorted through marshal (posting_pool.py): the same segment, byte for byte."""
+    """Whoosh's segment writer, with the field lengths held in memory while the postings are written, the
+    postings' runs sorted through marshal (posting_pool.py) and written a term at a time (posting_writer.py): the
+    same segment, byte for byte."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
@@ -179,7 +184,7 @@ class RebuildWriter(SegmentWriter):
     def _flush_segment(self):  # SegmentWriter._flush_segment with the lengths reader wrapped
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
         if lengths:
             lengths.close()

@@ -27,6 +27,7 @@ DTYPES = {NARROW: np.dtype("<u2"), WIDE: np.dtype("<u4")}
 HEADER = _INT_SIZE + 1  # count, width
 _ARRAY_CODES = {NARROW: "H", WIDE: "I"}
 _WIDTH_BYTES = {NARROW: bytes((NARROW,)), WIDE: bytes((WIDE,))}
+_ONE_NARROW = pack_uint(1) + bytes((NARROW,))
 _BIG_ENDIAN = sys.byteorder == "big"
 assert array("H").itemsize == NARROW and array("I").itemsize == WIDE
 
@@ -35,6 +36,11 @@ class PackedPositions(Positions):
     """``whoosh.formats.Positions`` with the positions packed (see the module docstring)."""
 
     def encode(self, poslist):
+        if len(poslist) == 1 and 0 <= poslist[0] < 1 << 16:  # most words of a document: built without an array
+            return _ONE_NARROW + poslist[0].to_bytes(2, "little")
+        return self._encode(poslist)
+
+    def _encode(self, poslist):
         # array, not numpy: called for every word of every document while indexing, mostly with a handful of
         # positions, where numpy's per-call cost would dominate.
         width = NARROW if not poslist or max(poslist) < 1 << 16 else WIDE
@@ -45,6 +51,17 @@ class PackedPositions(Positions):
         if _BIG_ENDIAN:
             packed.byteswap()
         return pack_uint(len(packed)) + _WIDTH_BYTES[width] + packed.tobytes()
+
+    def word_values(self, value, analyzer, **kwargs):
+        # The French analyzer groups a document's positions by word itself (text/analysis.py): a third of a
+        # rebuild went to a token object and three generator steps per word. Anything else asks the tokens.
+        by_word = getattr(analyzer, "positions_by_word", None)
+        if by_word is None or not isinstance(value, str) or kwargs != {"mode": "index"}:
+            yield from Positions.word_values(self, value, analyzer, **kwargs)
+            return
+        boost, encode = self.field_boost, self.encode
+        for word, poslist in by_word(value).items():
+            yield word, len(poslist), len(poslist) * boost, encode(poslist)
 
     def decode_positions(self, valuestring):
         if not is_packed(valuestring):  # a value written by Whoosh's own format

@@ -299,6 +299,52 @@ class FrenchAnalyzer(Tokenizer):
                 yield t
             shift += max(len(parts) - 1, 0)
 
+    def positions_by_word(self, value: str) -> dict[str, list[int]]:
+        """Each indexed term of ``value`` with its positions, in order of first occurrence: what
+        ``self(value, positions=True, mode="index")`` yields, grouped by text (what Whoosh's ``Positions`` format
+        builds from the tokens), without a token object or a generator step per word. Indexing calls this once
+        per text field of every document (search/positions.py); tests/test_analysis_fused.py holds it to the
+        tokens."""
+        out: dict[str, list[int]] = {}
+        cache, analyse = self._cache, self._analyse
+        field_nouns = self.field_nouns
+        recent: deque[str] = deque(maxlen=AVOIR_WINDOW)
+        pos = None
+        shift = 0
+        for n, raw in enumerate(TOKEN_PATTERN.findall(value)):
+            try:
+                entry = cache[raw]
+            except KeyError:
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                entry = cache[raw] = analyse(raw)
+            if entry is None:
+                continue
+            word, stop, whole, parts = entry
+            if field_nouns:
+                if not stop and word in SUMMER:
+                    stop = not AVOIR_FORMS.isdisjoint(recent)
+                recent.append(word)
+            if stop:
+                continue
+            pos = n if pos is None else pos + 1
+            at = pos + shift
+            found = out.get(whole)
+            if found is None:
+                out[whole] = [at]
+            else:
+                found.append(at)
+            if parts is None:
+                continue
+            for i, (term, _offset, _length) in enumerate(parts):
+                found = out.get(term)
+                if found is None:
+                    out[term] = [at + i]
+                else:
+                    found.append(at + i)
+            shift += max(len(parts) - 1, 0)
+        return out
+
 
 def french_analyzer(stem: bool = True, field_nouns: bool = False) -> FrenchAnalyzer:
     """The analyzer of the text fields. ``stem=False`` gives the exact-words chain of the title field;
