@@ -1,5 +1,6 @@
-"""The rebuild's posting writer (search/posting_writer.py) and the analyzer's grouped positions
-(text/analysis.py ``positions_by_word``) write the same segment, byte for byte, as Whoosh's own loops.
+"""The rebuild's posting writer (search/posting_writer.py), its pool taking a document's postings at once
+(search/posting_pool.py ``add_many``) and the analyzer's grouped positions (text/analysis.py
+``positions_by_word``) write the same segment, byte for byte, as Whoosh's own loops.
 
 Two indexes of the same documents: one through ``RebuildWriter`` as the engine uses it, one with Whoosh's
 ``FieldWriter.add_postings`` and ``Positions.word_values`` (a token at a time) put back. Every file of the segment
@@ -17,17 +18,22 @@ from whoosh import index
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.formats import Positions
+from whoosh.writing import SegmentWriter
 
 from crpv_watch.items import IndexDocument
 from crpv_watch.search import evaluation, generations
 from crpv_watch.search import posting_writer as pw
 from crpv_watch.search.positions import PackedPositions
+from crpv_watch.search.posting_pool import MarshalPostingPool
 from crpv_watch.search.schema import build_schema
 from crpv_watch.search.synonyms import Synonyms
 
 
 class WhooshLoopWriter(generations.RebuildWriter):
-    """``RebuildWriter`` with Whoosh's per-posting ``add_postings``."""
+    """``RebuildWriter`` with Whoosh's per-posting ``add_document`` (one pool call a posting) and
+    ``add_postings``."""
+
+    add_document = SegmentWriter.add_document
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -48,10 +54,11 @@ def documents() -> list[IndexDocument]:
     return docs
 
 
-def build(path: Path, docs, writer_class, blocklimit: int) -> dict[str, bytes]:
+def build(path: Path, docs, writer_class, blocklimit: int, limitmb: int = 128) -> dict[str, bytes]:
     path.mkdir()
     ix = index.create_in(str(path), build_schema())
-    writer = writer_class(ix, codec=W3Codec(blocklimit=blocklimit), compound=False)  # one file per part
+    writer = writer_class(ix, codec=W3Codec(blocklimit=blocklimit), compound=False,  # one file per part
+                          limitmb=limitmb)
     generations.add_documents(writer, docs)
     writer.commit()
     segment = {s.segment_id() for s in ix._segments()}
@@ -60,12 +67,14 @@ def build(path: Path, docs, writer_class, blocklimit: int) -> dict[str, bytes]:
     return {f.name.removeprefix(prefix): f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
 
 
-@pytest.mark.parametrize("blocklimit", [128, 3])
-def test_the_segment_is_the_same_byte_for_byte(tmp_path, monkeypatch, blocklimit):
+@pytest.mark.parametrize(("blocklimit", "limitmb"), [(128, 128), (3, 128), (128, 1)])
+def test_the_segment_is_the_same_byte_for_byte(tmp_path, monkeypatch, blocklimit, limitmb):
+    """``limitmb=1``: the pool writes sorted runs to disk and merges them, cut at other places on each side
+    (after a whole document when gathered, mid-document otherwise)."""
     docs = documents()
-    ours = build(tmp_path / "ours", docs, generations.RebuildWriter, blocklimit)
+    ours = build(tmp_path / "ours", docs, generations.RebuildWriter, blocklimit, limitmb)
     monkeypatch.setattr(PackedPositions, "word_values", Positions.word_values)
-    whoosh = build(tmp_path / "whoosh", docs, WhooshLoopWriter, blocklimit)
+    whoosh = build(tmp_path / "whoosh", docs, WhooshLoopWriter, blocklimit, limitmb)
     assert set(ours) == set(whoosh) and {".pst", ".trm"} <= set(ours)
     for part in ours:
         assert ours[part] == whoosh[part], f"the {part} file differs"
@@ -80,8 +89,12 @@ def test_the_fast_path_is_the_one_that_ran(tmp_path, monkeypatch):
     real_group = PackedPositions.word_values
     monkeypatch.setattr(PackedPositions, "word_values",
                         lambda self, value, analyzer, **kw: (grouped.append(kw), (yield from real_group(self, value, analyzer, **kw))))
+    gathered = []
+    real_many = MarshalPostingPool.add_many
+    monkeypatch.setattr(MarshalPostingPool, "add_many", lambda self, items: (gathered.append(len(items)),
+                                                                            real_many(self, items)))
     build(tmp_path / "ix", documents()[:5], generations.RebuildWriter, 128)
-    assert calls and grouped
+    assert calls and grouped and len(gathered) == 5 and min(gathered) > 10
     assert hasattr(build_schema()["body"].analyzer, "positions_by_word")
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import marshal
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from operator import itemgetter
 
 from whoosh.writing import PostingPool
 
 CHUNK = 20_000  # postings per marshal record: ~4 MB in memory per run being merged
+_FIELD, _TERM, _VALUE = itemgetter(0), itemgetter(1), itemgetter(4)
 
 
 class MarshalPostingPool(PostingPool):
@@ -28,6 +30,18 @@ class MarshalPostingPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
         self.current.append(item)
+
+    def add_many(self, items: list[tuple]) -> None:
+        """``add`` for each of a document's postings, the size estimate summed in C: a run may end after the
+        document rather than inside it, which leaves the sorted order, and so the segment, unchanged."""
+        if not items:
+            return
+        self.fieldnames.update(map(_FIELD, items))
+        self.currentsize += (150 * len(items) + sum(map(len, map(_FIELD, items)))
+                             + 2 * sum(map(len, map(_TERM, items))) + sum(map(len, filter(None, map(_VALUE, items)))))
+        self.current.extend(items)
+        if self.currentsize > self.limit:
+            self.save()
 
     def _write_run(self, f, items: Iterable[tuple]) -> None:
         items = iter(items)
