@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from whoosh.analysis import (
@@ -244,23 +245,14 @@ class FrenchAnalyzer(Tokenizer):
             parts = tuple(parts)
         return word, word in self._stops, self._term(word.replace("-", "")), parts
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
-                 start_char=0, tokenize=True, mode="", **kwargs):
-        if keeporiginal or not removestops or not tokenize:
-            yield from self.chain()(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
-                                    removestops=removestops, start_pos=start_pos, start_char=start_char,
-                                    tokenize=tokenize, mode=mode, **kwargs)
-            return
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        t.boost, t.stopped = 1.0, False
-        index_mode = mode != "query"
+    def _kept(self, words: Iterable[str]) -> Iterator[tuple[int, str, tuple | None]]:
+        """(index among ``words``, term of the whole word, hyphen parts) of each word the analysis keeps: the
+        per-word cache and the stop words, « été » after a form of avoir included. What depends on the neighbours
+        beyond that (positions) is the callers'."""
         cache, analyse = self._cache, self._analyse
         field_nouns = self.field_nouns
         recent: deque[str] = deque(maxlen=AVOIR_WINDOW)
-        pos = None  # the position of the last kept word, before hyphen parts shift it
-        shift = 0
-        for n, match in enumerate(TOKEN_PATTERN.finditer(value)):
-            raw = match.group()
+        for n, raw in enumerate(words):
             try:
                 entry = cache[raw]
             except KeyError:
@@ -274,12 +266,32 @@ class FrenchAnalyzer(Tokenizer):
                 if not stop and word in SUMMER:
                     stop = not AVOIR_FORMS.isdisjoint(recent)
                 recent.append(word)
-            if stop:
-                continue
+            if not stop:
+                yield n, whole, parts
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        if keeporiginal or not removestops or not tokenize:
+            yield from self.chain()(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                                    removestops=removestops, start_pos=start_pos, start_char=start_char,
+                                    tokenize=tokenize, mode=mode, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost, t.stopped = 1.0, False
+        index_mode = mode != "query"
+        if chars:
+            matches = list(TOKEN_PATTERN.finditer(value))
+            words = [match.group() for match in matches]
+        else:
+            words = TOKEN_PATTERN.findall(value)
+        pos = None  # the position of the last kept word, before hyphen parts shift it
+        shift = 0
+        for n, whole, parts in self._kept(words):
             if positions:
                 pos = start_pos + n if pos is None else pos + 1
                 t.pos = pos + shift
             if chars:
+                match = matches[n]
                 t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
             if parts is None:
                 t.text = whole
@@ -302,31 +314,13 @@ class FrenchAnalyzer(Tokenizer):
     def positions_by_word(self, value: str) -> dict[str, list[int]]:
         """Each indexed term of ``value`` with its positions, in order of first occurrence: what
         ``self(value, positions=True, mode="index")`` yields, grouped by text (what Whoosh's ``Positions`` format
-        builds from the tokens), without a token object or a generator step per word. Indexing calls this once
-        per text field of every document (search/positions.py); tests/test_analysis_fused.py holds it to the
+        builds from the tokens), without a token object and its generator steps per word. Indexing calls this
+        once per text field of every document (search/positions.py); tests/test_analysis_fused.py holds it to the
         tokens."""
         out: dict[str, list[int]] = {}
-        cache, analyse = self._cache, self._analyse
-        field_nouns = self.field_nouns
-        recent: deque[str] = deque(maxlen=AVOIR_WINDOW)
         pos = None
         shift = 0
-        for n, raw in enumerate(TOKEN_PATTERN.findall(value)):
-            try:
-                entry = cache[raw]
-            except KeyError:
-                if len(cache) >= WORD_CACHE_SIZE:
-                    cache.clear()
-                entry = cache[raw] = analyse(raw)
-            if entry is None:
-                continue
-            word, stop, whole, parts = entry
-            if field_nouns:
-                if not stop and word in SUMMER:
-                    stop = not AVOIR_FORMS.isdisjoint(recent)
-                recent.append(word)
-            if stop:
-                continue
+        for n, whole, parts in self._kept(TOKEN_PATTERN.findall(value)):
             pos = n if pos is None else pos + 1
             at = pos + shift
             found = out.get(whole)
@@ -344,7 +338,6 @@ class FrenchAnalyzer(Tokenizer):
                     found.append(at + i)
             shift += max(len(parts) - 1, 0)
         return out
-
 
 def french_analyzer(stem: bool = True, field_nouns: bool = False) -> FrenchAnalyzer:
     """The analyzer of the text fields. ``stem=False`` gives the exact-words chain of the title field;
