@@ -157,7 +157,7 @@ class _Lengths:
         self._reader = reader
         self._fields: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def doc_field_length(self, docnum: int, fieldname: str) -> int:  # what Whoosh's own add_postings asks
         return self.field(fieldname)[docnum]
 
     def field(self, fieldname: str) -> list[int]:

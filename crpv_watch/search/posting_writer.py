@@ -7,7 +7,7 @@ with its type asserts, ~15 % of a rebuild's CPU. Here the postings of one term a
 (``itertools.groupby``) and appended to the whoosh3 posting writer's block buffers a slice at a time. Blocks are
 cut, written and counted exactly where ``add_posting`` would (a full block is written when another posting
 comes, the rest by ``finish_postings``), so the segment is the same byte for byte
-(tests/test_posting_writer.py compares the files). Any other field writer gets Whoosh's own loop.
+(tests/test_posting_writer.py compares the files). Any other codec gets Whoosh's own loop.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from operator import itemgetter
 from whoosh.codec.base import OutOfOrderError
 
 try:
-    from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
+    from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 except ImportError:  # pragma: no cover
-    W3FieldWriter = W3PostingsWriter = None
+    W3Codec = W3FieldWriter = None
 
 _FIELD_TERM = itemgetter(0, 1)
 
@@ -29,8 +29,8 @@ _FIELD_TERM = itemgetter(0, 1)
 def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple]) -> None:
     """``fieldwriter.add_postings(schema, lengths, items)``; ``lengths`` has ``field(name)`` (every document's
     length in that field, by doc number) or is None."""
-    if W3FieldWriter is None or type(fieldwriter) is not W3FieldWriter:
-        fieldwriter.add_postings(schema, lengths, items)
+    if W3Codec is None or type(fieldwriter) is not W3FieldWriter or type(fieldwriter._codec) is not W3Codec:
+        fieldwriter.add_postings(schema, lengths, items)  # its posting writer may not be a W3PostingsWriter
         return
     last = None
     field = None
@@ -58,13 +58,7 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple]) -> None
             fieldwriter.finish_term()
         fieldwriter.start_term(btext)
         in_term = True
-        postwriter = fieldwriter._postwriter
-        if type(postwriter) is not W3PostingsWriter or postwriter._byteids:
-            for _f, _t, docnum, weight, value in postings:
-                length = field_lengths[docnum] if field_lengths is not None else 0
-                fieldwriter.add(docnum, weight, value or b"", length)
-            continue
-        _add_term_postings(postwriter, postings, field_lengths)
+        _add_term_postings(fieldwriter._postwriter, postings, field_lengths)
     if in_term:
         fieldwriter.finish_term()
     if field is not None:
