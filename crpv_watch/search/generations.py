@@ -26,6 +26,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from ..items import IndexDocument
+from .common_terms import EXTENSION as COMMON_TERMS
+from .common_terms import CommonTermsWriter
 from .posting_pool import MarshalPostingPool
 from .posting_writer import write_postings
 from .schema import SCHEMA_VERSION, build_schema, to_fields
@@ -175,7 +177,7 @@ class _Lengths:
 class RebuildWriter(SegmentWriter):
     """Whoosh's segment writer, with the field lengths held in memory while the postings are written, the
     postings' runs sorted through marshal (posting_pool.py) and written a term at a time (posting_writer.py): the
-    same segment, byte for byte."""
+    same segment, byte for byte, plus its common terms uncompressed (common_terms.py)."""
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
@@ -201,7 +203,9 @@ class RebuildWriter(SegmentWriter):
     def _flush_segment(self):  # SegmentWriter._flush_segment with the lengths reader wrapped
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings())
+        common = CommonTermsWriter(self.newsegment.create_file(self.storage, COMMON_TERMS))
+        write_postings(self.fieldwriter, self.schema, lengths, self.pool.iter_postings(), common)
+        common.close()
         self.fieldwriter.close()
         if lengths:
             lengths.close()

@@ -91,9 +91,11 @@ def phrase_docs(reader, fieldname: str, words, candidates, cache=None) -> set[in
                 blocks = [cache.blocks(leaf, fieldname, w) for w in words] if cache is not None \
                     else [TermBlocks.of(m) for m in leaves]
                 if all(b is not None for b in blocks):
-                    batched = _phrase_batched(lambda i, alive, b=blocks: b[i].values_for(alive), order, local, True)
+                    batched = _phrase_batched(lambda i, alive, b=blocks: _term_positions(b[i], alive), order, local,
+                                              True)
                 else:
-                    batched = _phrase_batched(lambda i, alive, m=leaves: _block_values(m[i], alive), order, local, False)
+                    batched = _phrase_batched(lambda i, alive, m=leaves: _decoded(_block_values(m[i], alive), alive),
+                                              order, local, False)
                 if batched is not None:
                     found.update(d + offset for d in batched)
                     continue
@@ -191,13 +193,9 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
     """``_phrase_in_blocks`` for all the documents at once: the same set (documents with a position p of the
     first word such that p + i is a position of the i-th word, for every i), as intersections of sorted numpy
     arrays of (document, p - i) keys. Words are read in ``order``, each only for the documents still possible:
-    ``values_of(i, docs)`` gives the i-th word's encoded values by doc number. ``chunked``: ``values_of`` can be
-    asked for any documents in any order, so the documents go in chunks.
-
-    Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
-    without the final STOP, and a word's values are unpickled in one ``loads`` as a list of lists; or packed
-    positions (``search/positions.py``), read with one ``numpy.frombuffer``. None (the caller then checks document
-    by document) when a value is in neither shape.
+    ``values_of(i, docs)`` gives the i-th word's (documents holding it, position count of each, positions), or
+    None (the caller then checks document by document). ``chunked``: ``values_of`` can be asked for any
+    documents in any order, so the documents go in chunks.
     """
     if chunked and len(local) > _CHUNK:  # bounded numpy temporaries (peak memory)
         out: list[int] = []
@@ -210,12 +208,10 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
     alive = local
     keys = None
     for i in order:
-        values = values_of(i, alive)
-        present = [d for d in alive if d in values]
-        decoded = _positions_of([values[d] for d in present])
+        decoded = values_of(i, alive)
         if decoded is None:
             return None
-        counts, positions = decoded
+        present, counts, positions = decoded
         # Key (document, p - i + len(order)): the last term stays in [1, 2**33) for positions below 2**32
         # (_positions_of gives no others), so no key spills into the next or previous document.
         word_keys = (np.repeat(np.asarray(present, dtype=np.int64), counts) << _KEY_SHIFT) + (positions + (len(order) - i))
@@ -233,6 +229,26 @@ def _phrase_batched(values_of, order: list[int], local: list[int], chunked: bool
         docs = keys >> _KEY_SHIFT
         alive = docs[np.concatenate(([True], docs[1:] != docs[:-1]))].tolist()
     return alive
+
+
+def _term_positions(blocks, alive: list[int]):
+    """(documents of ``alive`` holding the term, position counts, positions) from a ``blocks.TermBlocks`` or a
+    ``common_terms.CommonTerm``; None when a value is in no known shape."""
+    if hasattr(blocks, "positions_for"):  # common_terms.CommonTerm: arrays already
+        return blocks.positions_for(alive)
+    return _decoded(blocks.values_for(alive), alive)
+
+
+def _decoded(values: dict[int, bytes], alive: list[int]):
+    """``values`` (encoded positions by doc number) as (documents of ``alive`` among them, counts, positions).
+
+    Each encoded value is ``pack_uint(count) + pickle.dumps(deltas, 2)`` (``whoosh.formats.Positions``), maybe
+    without the final STOP, and a word's values are unpickled in one ``loads`` as a list of lists; or packed
+    positions (``search/positions.py``), read with one ``numpy.frombuffer``. None when a value is in neither shape.
+    """
+    present = [d for d in alive if d in values]
+    decoded = _positions_of([values[d] for d in present])
+    return None if decoded is None else (present, *decoded)
 
 
 _CHUNK = 2048  # documents a batch

@@ -26,16 +26,19 @@ except ImportError:  # pragma: no cover
 _FIELD_TERM = itemgetter(0, 1)
 
 
-def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple]) -> None:
+def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple], common=None) -> None:
     """``fieldwriter.add_postings(schema, lengths, items)``; ``lengths`` has ``field(name)`` (every document's
-    length in that field, by doc number) or is None."""
+    length in that field, by doc number) or is None. ``common`` (a ``common_terms.CommonTermsWriter``) also gets
+    the terms with at least its ``min_postings`` postings, with where their blocks start."""
     if W3Codec is None or type(fieldwriter) is not W3FieldWriter or type(fieldwriter._codec) is not W3Codec:
         fieldwriter.add_postings(schema, lengths, items)  # its posting writer may not be a W3PostingsWriter
         return
     last = None
     field = None
     field_lengths: list[int] | None = None
+    fieldobj = None
     in_term = False
+    least = common.min_postings if common is not None else None
     for key, group in groupby(items, _FIELD_TERM):
         if last is not None and key <= last:
             raise OutOfOrderError(f"Term {last!r} .. {key!r}")
@@ -47,7 +50,8 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple]) -> None
                 in_term = False
             if field is not None:
                 fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
+            fieldobj = schema[fieldname]
+            fieldwriter.start_field(fieldname, fieldobj)
             field = fieldname
             field_lengths = lengths.field(fieldname) if lengths else None
         # Postings of document -1 are words for the spelling graph, which Whoosh's loop skips too.
@@ -59,6 +63,8 @@ def write_postings(fieldwriter, schema, lengths, items: Iterable[tuple]) -> None
         fieldwriter.start_term(btext)
         in_term = True
         _add_term_postings(fieldwriter._postwriter, postings, field_lengths)
+        if least is not None and len(postings) >= least:
+            common.add(fieldobj, fieldwriter._postwriter._startoffset, postings)
     if in_term:
         fieldwriter.finish_term()
     if field is not None:

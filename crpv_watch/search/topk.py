@@ -31,6 +31,7 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from .blocks import TermBlocks
+from .common_terms import CommonTerm, CommonTerms
 from .expansion import whole_index_terms
 
 try:  # whoosh3 codec's on-disk leaf matcher (whoosh-reloaded is pinned < 2.8)
@@ -61,7 +62,8 @@ class ScoreData:
         self._lengths: dict[tuple[int, str], np.ndarray] = {}
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._held = 0
-        self._blocks: OrderedDict[tuple, TermBlocks | None] = OrderedDict()
+        self._blocks: OrderedDict[tuple, TermBlocks | CommonTerm | None] = OrderedDict()
+        self._common: dict[int, CommonTerms | None] = {}
         self._leaves = [(leaf, offset) for leaf, offset in searcher.reader().leaf_readers()]
 
     def lengths(self, leaf, fieldname: str) -> np.ndarray:
@@ -84,7 +86,7 @@ class ScoreData:
             if isinstance(m, FilterMatcher):
                 m = m.child
             if W3LeafMatcher is not None and type(m) is W3LeafMatcher and not m._byteids:
-                blocks = self._keep_blocks(key, TermBlocks.of(m))
+                blocks = self._keep_blocks(key, self._term_blocks(leaf, m))
                 found = blocks.ids_weights() if blocks is not None else _read_block_postings(m)
             elif type(m) is mcore.ListMatcher:
                 found = _list_postings(m)
@@ -97,18 +99,28 @@ class ScoreData:
             self._held -= len(dropped[0]) if dropped is not None else 1
         return found
 
-    def blocks(self, leaf, fieldname: str, text) -> TermBlocks | None:
-        """A term's whoosh3 blocks in one segment, read once for its ids and its positions; None when absent or
-        not whoosh3 blocks."""
+    def blocks(self, leaf, fieldname: str, text) -> TermBlocks | CommonTerm | None:
+        """A term's whoosh3 blocks in one segment (or its arrays when the segment has them uncompressed:
+        common_terms.py), read once for its ids and its positions; None when absent or not whoosh3 blocks."""
         key = _term_key(leaf, fieldname, text)
         if key in self._blocks:
             return _recent(self._blocks, key)
         if (fieldname, key[2]) not in leaf:
             return None
         m = leaf.postings(fieldname, key[2])
-        return self._keep_blocks(key, TermBlocks.of(m.child if isinstance(m, FilterMatcher) else m))
+        return self._keep_blocks(key, self._term_blocks(leaf, m.child if isinstance(m, FilterMatcher) else m))
 
-    def _keep_blocks(self, key: tuple, blocks: TermBlocks | None) -> TermBlocks | None:
+    def _term_blocks(self, leaf, m) -> TermBlocks | CommonTerm | None:
+        if W3LeafMatcher is None or type(m) is not W3LeafMatcher or m._byteids:
+            return None
+        key = id(leaf)
+        if key not in self._common:
+            self._common[key] = CommonTerms.of(leaf)
+        common = self._common[key]
+        found = common.term(m._startoffset) if common is not None else None
+        return found if found is not None else TermBlocks.of(m)
+
+    def _keep_blocks(self, key: tuple, blocks):
         self._blocks[key] = blocks
         held = sum(b.nbytes for b in self._blocks.values() if b is not None)  # decoding grows them after insertion
         while held > BLOCKS_BUDGET and len(self._blocks) > 1:
