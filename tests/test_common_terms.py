@@ -149,6 +149,11 @@ def test_a_missing_or_damaged_file_is_read_from_the_blocks(tmp_path, monkeypatch
         assert CommonTerms.of(leaf) is None
         ctp.write_bytes(raw[:-8] + b"XXXXXXXX")  # another magic
         assert CommonTerms.of(leaf) is None
+        directory, count, _ = common_terms._FOOTER.unpack(raw[-common_terms._FOOTER.size:])
+        entries = np.frombuffer(raw, dtype=common_terms._ENTRY, count=count, offset=directory).copy()
+        entries["offset"][-1] += 1  # its last term would run into the directory
+        ctp.write_bytes(raw[:directory] + entries.tobytes() + raw[-common_terms._FOOTER.size:])
+        assert CommonTerms.of(leaf) is None
         ctp.unlink()
         assert CommonTerms.of(leaf) is None
         data = ScoreData(s)

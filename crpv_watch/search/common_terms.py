@@ -97,7 +97,7 @@ class CommonTerms:
                 return None
             dbfile = storage.open_file(name)
             size = storage.file_length(name)
-        except (AttributeError, OSError, KeyError, NameError):
+        except (AttributeError, OSError, KeyError):
             return None
         if size < _FOOTER.size:
             return None
@@ -105,6 +105,10 @@ class CommonTerms:
         if magic != _MAGIC or directory + count * _ENTRY.itemsize + _FOOTER.size != size:
             return None
         entries = np.frombuffer(bytes(dbfile.get(directory, count * _ENTRY.itemsize)), dtype=_ENTRY)
+        sizes = entries["docs"].astype(np.uint64) * (4 + entries["count_width"] + 8 * entries["weights"]) \
+            + entries["positions"] * entries["width"]
+        if (entries["offset"] + sizes > directory).any() or (np.diff(entries["start"].astype(np.int64)) <= 0).any():
+            return None  # a directory that does not describe this file: its blocks are the truth
         return cls(dbfile, entries)
 
     def term(self, startoffset: int) -> CommonTerm | None:
