@@ -21,7 +21,7 @@ from whoosh import query
 
 from . import generations as gens
 from . import parallel
-from .engine_writes import IndexBusyError, IndexNeedsRebuildError, IndexWrites  # noqa: F401 (the errors: here too)
+from .engine_writes import IndexBusyError, IndexNeedsRebuildError, IndexWrites  # noqa: F401 (errors re-exported)
 from .facets import FacetData, facet_values, label_or_value
 from .hits import build_hits
 from .query import QueryContext, plain_query
