@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 import pytest
-from test_search_blocks import COMMON, _fresh, _long_text, _reference_phrase, _text, _whoosh_postings
+from test_search_blocks import COMMON, _fresh, _long_text, _text, _whoosh_postings, check_phrase
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
@@ -105,7 +105,6 @@ def test_kept_terms_are_the_blocks_postings(indexed):
 def test_phrases_read_the_kept_terms_and_match_the_positions(indexed, monkeypatch):
     searcher, texts = indexed
     reader = searcher.reader()
-    schema = searcher.schema
     used = []
     real = CommonTerm.positions_for
     monkeypatch.setattr(CommonTerm, "positions_for", lambda self, wanted: used.append(1) or real(self, wanted))
@@ -117,10 +116,7 @@ def test_phrases_read_the_kept_terms_and_match_the_positions(indexed, monkeypatc
                                            for _ in range(20)]
     nonempty = 0
     for text in phrases:
-        words = [t.text for t in schema["body"].analyzer(text)]
-        expected = _reference_phrase(searcher, texts, words)
-        q = query.Phrase("body", words)
-        assert set(matching_docs(searcher, q, all_docs, data)) == expected, text
+        _, expected = check_phrase(searcher, texts, text, all_docs, data)
         data.drop_postings()
         nonempty += bool(expected)
     assert nonempty > 10 and used

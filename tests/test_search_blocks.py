@@ -160,6 +160,16 @@ def _reference_phrase(searcher, texts, words: list[str]) -> set[int]:
     return found
 
 
+def check_phrase(searcher, texts, text: str, all_docs, data) -> tuple[query.Phrase, set[int]]:
+    """Asserts that the body phrase of ``text`` matches (``matching_docs``, with the cache ``data`` or None) the
+    documents the analyzer's positions give; returns the phrase and those documents."""
+    words = [t.text for t in searcher.schema["body"].analyzer(text)]
+    expected = _reference_phrase(searcher, texts, words)
+    q = query.Phrase("body", words)
+    assert set(matching_docs(searcher, q, all_docs, data)) == expected, text
+    return q, expected
+
+
 _BODIES: dict[str, dict[str, list[int]]] = {}
 
 
@@ -174,7 +184,6 @@ def test_phrases_match_the_positions(indexed, cached):
     searcher, texts = indexed
     rng = random.Random(2)
     data = ScoreData(searcher) if cached else None
-    schema = searcher.schema
     all_docs = frozenset(range(searcher.doc_count_all()))
     long_docs = {d for d in all_docs if searcher.stored_fields(d)["id"] in ("d350", "d1750")}
     phrases = ["quartier habitants", "école projet", "champ moulin", "quartier champ moulin", "ville jardin",
@@ -182,10 +191,7 @@ def test_phrases_match_the_positions(indexed, cached):
     phrases += [" ".join(rng.choice(COMMON + RARE) for _ in range(rng.randint(2, 3))) for _ in range(25)]
     nonempty = 0
     for text in phrases:
-        words = [t.text for t in schema["body"].analyzer(text)]
-        expected = _reference_phrase(searcher, texts, words)
-        q = query.Phrase("body", words)
-        assert set(matching_docs(searcher, q, all_docs, data)) == expected, text
+        q, expected = check_phrase(searcher, texts, text, all_docs, data)
         assert set(searcher.docs_for_query(q)) == expected, text
         if text in ("puits lavoir", "roseraie tilleuls"):
             assert long_docs <= expected  # positions beyond 65,536 found where they are

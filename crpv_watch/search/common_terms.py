@@ -86,6 +86,9 @@ class CommonTerms:
         self._file = dbfile
         self._entries = entries
         self._starts = entries["start"]
+        # Each term's bytes: ids (4), counts (2 or 4), weights (8) when kept, then its positions (2 or 4 each).
+        self._sizes = entries["docs"].astype(np.uint64) * (4 + entries["count_width"] + 8 * entries["weights"]) \
+            + entries["positions"] * entries["width"]
 
     @classmethod
     def of(cls, leaf) -> CommonTerms | None:
@@ -104,12 +107,11 @@ class CommonTerms:
         directory, count, magic = _FOOTER.unpack(bytes(dbfile.get(size - _FOOTER.size, _FOOTER.size)))
         if magic != _MAGIC or directory + count * _ENTRY.itemsize + _FOOTER.size != size:
             return None
-        entries = np.frombuffer(bytes(dbfile.get(directory, count * _ENTRY.itemsize)), dtype=_ENTRY)
-        sizes = entries["docs"].astype(np.uint64) * (4 + entries["count_width"] + 8 * entries["weights"]) \
-            + entries["positions"] * entries["width"]
-        if (entries["offset"] + sizes > directory).any() or (np.diff(entries["start"].astype(np.int64)) <= 0).any():
+        found = cls(dbfile, np.frombuffer(bytes(dbfile.get(directory, count * _ENTRY.itemsize)), dtype=_ENTRY))
+        if (found._entries["offset"] + found._sizes > directory).any() \
+                or (np.diff(found._starts.astype(np.int64)) <= 0).any():
             return None  # a directory that does not describe this file: its blocks are the truth
-        return cls(dbfile, entries)
+        return found
 
     def term(self, startoffset: int) -> CommonTerm | None:
         """The term whose postings start at ``startoffset`` in the segment's postings file, if it is here."""
@@ -117,11 +119,9 @@ class CommonTerms:
         if at == len(self._starts) or int(self._starts[at]) != startoffset:
             return None
         entry = self._entries[at]
-        docs, total = int(entry["docs"]), int(entry["positions"])
-        width, count_width, weighted = int(entry["width"]), int(entry["count_width"]), bool(entry["weights"])
-        size = docs * (4 + count_width + (8 if weighted else 0)) + total * width
-        raw = bytes(self._file.get(int(entry["offset"]), size))
-        return CommonTerm(raw, docs, total, width, count_width, None if weighted else float(entry["boost"]))
+        raw = bytes(self._file.get(int(entry["offset"]), int(self._sizes[at])))
+        return CommonTerm(raw, int(entry["docs"]), int(entry["positions"]), int(entry["width"]),
+                          int(entry["count_width"]), None if entry["weights"] else float(entry["boost"]))
 
 
 class CommonTerm:

@@ -19,7 +19,7 @@ from . import generations as gens
 from .schema import SCHEMA_VERSION, to_fields
 from .segments import DocumentParts, fill_parallel
 
-log = logging.getLogger("crpv_watch.search.engine")
+log = logging.getLogger("crpv_watch.search.engine")  # the engine's log, as before the split
 
 
 class IndexBusyError(BusyError):

@@ -339,6 +339,7 @@ class FrenchAnalyzer(Tokenizer):
             shift += max(len(parts) - 1, 0)
         return out
 
+
 def french_analyzer(stem: bool = True, field_nouns: bool = False) -> FrenchAnalyzer:
     """The analyzer of the text fields. ``stem=False`` gives the exact-words chain of the title field;
     ``field_nouns=True`` keeps the stop words that are nouns of the field (the search index's chain).
