@@ -157,3 +157,47 @@ def test_a_missing_or_damaged_file_is_read_from_the_blocks(tmp_path, monkeypatch
         all_docs = frozenset(range(s.doc_count_all()))
         assert matching_docs(s, query.Phrase("body", words), all_docs, data)
         assert all(isinstance(b, TermBlocks) for b in data._blocks.values() if b is not None)
+
+
+def test_the_api_answers_alike_with_the_file_read_or_ignored(tmp_path, monkeypatch):
+    """Through the app's own client on an index the engine rebuilt: phrases, words and exclusions give the same
+    totals, facet counts, documents, order and scores whether the common terms are read or their blocks are."""
+    from conftest import fast_settings
+
+    from crpv_watch.search.evaluation import demo_documents
+    from crpv_watch.search.types import SearchRequest
+    from crpv_watch.services import Services
+    from crpv_watch.web.app import create_app
+
+    monkeypatch.setattr(common_terms.CommonTermsWriter, "min_postings", 10)  # 74 demo documents
+    settings = fast_settings(tmp_path)
+    services = Services(settings)
+    try:
+        services.engine.rebuild(demo_documents())  # in this process (a list, not parts): the threshold holds
+        client = create_app(settings, services).test_client()
+        read = []
+        real_term = CommonTerms.term
+        monkeypatch.setattr(CommonTerms, "term", lambda self, start: read.append(real_term(self, start)) or read[-1])
+        queries = ['"quartiers prioritaires"', '"projet de ville"', '"habitants du quartier"', "quartier habitants",
+                   "projet -contrat", '"action sociale" OU accompagnement', "title:quartier"]
+
+        def answers():
+            out = []
+            for q in queries:
+                services.engine._score_data(services.engine._current()).drop_postings()
+                answer = client.get("/api/search", query_string={"q": q}).get_json()
+                scores = [h.score for h in services.engine.search(SearchRequest(q=q)).results]  # not in the JSON
+                out.append((answer, scores))
+            return out
+
+        with_file = answers()
+        assert any(isinstance(t, CommonTerm) for t in read)
+        monkeypatch.setattr(CommonTerms, "of", classmethod(lambda cls, leaf: None))
+        services.engine._scores = None  # a new per-generation cache, which looks for the file again
+        read.clear()
+        from_blocks = answers()
+        assert not read
+        assert sum(answer["total"] for answer, _ in with_file) > 20
+        assert with_file == from_blocks
+    finally:
+        services.close()
